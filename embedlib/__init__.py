@@ -1,0 +1,19 @@
+"""embedlib: word embeddings (word2vec, GloVe, PMI/SVD) in Numba-accelerated Python.
+
+The companion library of the book *Word Embeddings from First Principles*: every chapter
+imports it, and it is meant to be reused on its own.
+"""
+
+from .corpus import Corpus, CorpusError, Vocabulary
+from .embeddings import Embeddings
+from .evaluation import evaluate_analogies, evaluate_similarity
+from .word2vec import EpochStats, TrainingError, Word2Vec
+
+__all__ = ["Corpus", "CorpusError", "Vocabulary", "Embeddings", "Word2Vec", "EpochStats",
+           "TrainingError", "evaluate_similarity", "evaluate_analogies", "load_vectors"]
+__version__ = "0.1.0"
+
+
+def load_vectors(path, format=None) -> Embeddings:
+    """Read vectors in word2vec text or binary format, or embedlib's .npz."""
+    return Embeddings.load(path, format=format)

@@ -1,0 +1,284 @@
+"""Corpus reading, vocabulary and the integer encoding that training runs on.
+
+A corpus is read once: every token is counted, words under ``min_count`` (and beyond
+``max_vocab_size``) are dropped, and what is left becomes one ``int32`` array of word ids
+with an array of sentence offsets. Training kernels only ever see these two arrays; no
+Python string is touched per token after encoding.
+
+Input text: one sentence (or paragraph, or document) per line, tokens separated by
+white space, UTF-8, optionally gzip-compressed (``.gz``). Bytes that are not valid UTF-8
+are an error that names the file and the line (``encoding_errors="strict"``, the
+default); with ``encoding_errors="replace"`` they become U+FFFD and are counted in
+:attr:`Corpus.n_replaced_lines`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ._checks import check_int
+
+__all__ = ["Vocabulary", "Corpus", "CorpusError", "open_text"]
+
+
+class CorpusError(ValueError):
+    """A corpus that cannot be used, with the reason (file, line) in the message."""
+
+
+class _Ids(dict):
+    """word -> provisional id in order of first appearance."""
+
+    def __missing__(self, word):
+        i = self[word] = len(self)
+        return i
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Words sorted by decreasing frequency, their counts, and the word -> id mapping.
+
+    Ties in frequency keep the order of first appearance in the corpus, so the ids are
+    deterministic. ``counts[i]`` is the number of occurrences of ``words[i]``.
+    """
+
+    words: tuple[str, ...]
+    counts: np.ndarray
+    index: dict[str, int] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_counts(cls, words: Sequence[str], counts) -> "Vocabulary":
+        """A vocabulary from words and their counts, sorted by decreasing count (stable)."""
+        counts = np.asarray(counts, dtype=np.int64)
+        if len(words) != len(counts):
+            raise ValueError(f"{len(words)} words but {len(counts)} counts")
+        order = np.argsort(-counts, kind="stable")
+        words = tuple(words[i] for i in order)
+        index = {w: i for i, w in enumerate(words)}
+        if len(index) != len(words):
+            raise ValueError("duplicate words in vocabulary")
+        return cls(words, counts[order], index)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word) -> bool:
+        return word in self.index
+
+    def __iter__(self):
+        return iter(self.words)
+
+    def __getitem__(self, word: str) -> int:
+        try:
+            return self.index[word]
+        except KeyError:
+            raise KeyError(f"word {word!r} not in vocabulary") from None
+
+    def word(self, i: int) -> str:
+        return self.words[i]
+
+    def count(self, word: str) -> int:
+        return int(self.counts[self[word]])
+
+    @property
+    def total(self) -> int:
+        """Number of in-vocabulary tokens in the corpus."""
+        return int(self.counts.sum())
+
+    def __repr__(self) -> str:
+        head = ", ".join(self.words[:5])
+        return f"Vocabulary({len(self)} words: {head}{', ...' if len(self) > 5 else ''})"
+
+
+def open_text(path, encoding_errors: str = "strict"):
+    """Yield ``(line_number, text)`` for each line of a plain or gzip-compressed file.
+
+    Lines are decoded as UTF-8 one at a time, so a decoding error names its line.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"corpus file not found: {path}")
+    if path.is_dir():
+        raise CorpusError(f"corpus path is a directory, not a file: {path}")
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        try:
+            for lineno, raw in enumerate(f, 1):
+                try:
+                    yield lineno, raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    if encoding_errors == "strict":
+                        raise CorpusError(
+                            f"{path}, line {lineno}: bytes that are not UTF-8 at column "
+                            f"{e.start + 1} ({raw[e.start:e.start + 4]!r}); fix the file or pass "
+                            "encoding_errors='replace'"
+                        ) from None
+                    yield lineno, raw.decode("utf-8", errors="replace")
+        except (OSError, EOFError) as e:  # truncated or corrupt gzip stream
+            raise CorpusError(f"{path}: cannot read ({e})") from None
+
+
+class Corpus:
+    """A corpus encoded as word ids: ``tokens[offsets[s]:offsets[s + 1]]`` is sentence ``s``.
+
+    Build one with :meth:`from_file` or :meth:`from_sentences`. Tokens outside the
+    vocabulary are removed before encoding (as in word2vec and gensim), so windows span
+    the remaining words.
+
+    Attributes
+    ----------
+    vocab : Vocabulary
+    tokens : int32 array of word ids
+    offsets : int64 array, ``len(offsets) == n_sentences + 1``
+    n_raw_tokens : tokens in the input before out-of-vocabulary words were dropped
+    n_replaced_lines : lines that held invalid UTF-8 (only with ``encoding_errors="replace"``)
+    """
+
+    def __init__(self, vocab: Vocabulary, tokens, offsets, n_raw_tokens: int | None = None,
+                 n_replaced_lines: int = 0, source: str | None = None):
+        self.vocab = vocab
+        self.tokens = np.ascontiguousarray(tokens, dtype=np.int32)
+        self.offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+        if self.offsets.ndim != 1 or len(self.offsets) < 1 or self.offsets[0] != 0 \
+                or self.offsets[-1] != len(self.tokens) or np.any(np.diff(self.offsets) < 0):
+            raise ValueError("offsets must start at 0, be non-decreasing and end at len(tokens)")
+        if len(self.tokens) and (self.tokens.min() < 0 or self.tokens.max() >= len(vocab)):
+            raise ValueError("token ids out of the vocabulary's range")
+        self.n_raw_tokens = int(len(self.tokens) if n_raw_tokens is None else n_raw_tokens)
+        self.n_replaced_lines = int(n_replaced_lines)
+        self.source = source
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_file(cls, path, *, min_count: int = 5, max_vocab_size: int | None = None,
+                  vocab: Vocabulary | None = None, encoding_errors: str = "strict") -> "Corpus":
+        """Read a text file (plain or ``.gz``), one sentence per line.
+
+        With ``vocab`` given, that vocabulary is used as it is (``min_count`` and
+        ``max_vocab_size`` are ignored) and unknown words are dropped.
+        """
+        if encoding_errors not in ("strict", "replace"):
+            raise ValueError(f"encoding_errors must be 'strict' or 'replace', got {encoding_errors!r}")
+        replaced = 0
+
+        def lines():
+            nonlocal replaced
+            for _, text in open_text(path, encoding_errors):
+                if "\ufffd" in text and encoding_errors == "replace":
+                    replaced += 1
+                yield text.split()
+
+        corpus = cls._encode(lines(), min_count=min_count, max_vocab_size=max_vocab_size,
+                             vocab=vocab, source=str(path))
+        corpus.n_replaced_lines = replaced
+        return corpus
+
+    @classmethod
+    def from_sentences(cls, sentences: Iterable[Sequence[str]], *, min_count: int = 5,
+                       max_vocab_size: int | None = None,
+                       vocab: Vocabulary | None = None) -> "Corpus":
+        """Encode an iterable of token lists (read once)."""
+
+        def checked():
+            for i, s in enumerate(sentences):
+                if isinstance(s, (str, bytes)):
+                    raise TypeError(
+                        f"sentence {i} is a {type(s).__name__}, not a list of tokens; "
+                        "split it first (e.g. text.split())")
+                yield s
+
+        return cls._encode(checked(), min_count=min_count, max_vocab_size=max_vocab_size,
+                           vocab=vocab, source=None)
+
+    @classmethod
+    def _encode(cls, sentences, *, min_count, max_vocab_size, vocab, source) -> "Corpus":
+        check_int("min_count", min_count, 1)
+        if max_vocab_size is not None:
+            check_int("max_vocab_size", max_vocab_size, 1)
+        where = source or "the corpus"
+        ids = _Ids() if vocab is None else dict(vocab.index)
+        buf = array("i")
+        lengths = array("q")
+        if vocab is None:
+            lookup = ids.__getitem__
+            for sent in sentences:
+                buf.extend(map(lookup, sent))
+                lengths.append(len(sent))
+        else:
+            get = ids.get
+            n_given = 0
+            for sent in sentences:
+                enc = [i for i in map(get, sent) if i is not None]
+                n_given += len(sent)
+                buf.extend(enc)
+                lengths.append(len(enc))
+        raw = np.frombuffer(buf, dtype=np.int32) if len(buf) else np.zeros(0, np.int32)
+        lengths = np.frombuffer(lengths, dtype=np.int64) if len(lengths) else np.zeros(0, np.int64)
+        if vocab is not None:
+            offsets = np.concatenate([[0], np.cumsum(lengths)])
+            if len(raw) == 0:
+                raise CorpusError(f"{where}: no token is in the given vocabulary")
+            return cls(vocab, raw.copy(), offsets, n_raw_tokens=n_given, source=source)
+
+        n_raw = len(raw)
+        if n_raw == 0:
+            raise CorpusError(f"{where} is empty: no tokens found")
+        counts = np.bincount(raw, minlength=len(ids))
+        words = list(ids)  # provisional id order = first appearance
+        keep = np.flatnonzero(counts >= min_count)
+        if len(keep) == 0:
+            raise CorpusError(
+                f"{where}: every word occurs fewer than min_count={min_count} times "
+                f"({len(words)} distinct words, most frequent occurs {counts.max()} times); "
+                "lower min_count")
+        order = keep[np.argsort(-counts[keep], kind="stable")]
+        if max_vocab_size is not None:
+            order = order[:max_vocab_size]
+        remap = np.full(len(words), -1, dtype=np.int32)
+        remap[order] = np.arange(len(order), dtype=np.int32)
+        enc = remap[raw]
+        kept = enc >= 0
+        sent_id = np.repeat(np.arange(len(lengths)), lengths)
+        new_lengths = np.bincount(sent_id[kept], minlength=len(lengths))
+        offsets = np.concatenate([[0], np.cumsum(new_lengths)])
+        vocab = Vocabulary(tuple(words[i] for i in order), counts[order].astype(np.int64),
+                           {words[i]: j for j, i in enumerate(order)})
+        return cls(vocab, enc[kept], offsets, n_raw_tokens=n_raw, source=source)
+
+    @classmethod
+    def coerce(cls, corpus, **kwargs) -> "Corpus":
+        """A :class:`Corpus` from a Corpus, a path, or an iterable of token lists."""
+        if isinstance(corpus, Corpus):
+            return corpus
+        if isinstance(corpus, (str, os.PathLike)):
+            return cls.from_file(corpus, **kwargs)
+        kwargs.pop("encoding_errors", None)
+        return cls.from_sentences(corpus, **kwargs)
+
+    # -- access -------------------------------------------------------------------------
+    def __len__(self) -> int:
+        """Number of sentences."""
+        return len(self.offsets) - 1
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.tokens)
+
+    def sentence(self, s: int) -> list[str]:
+        words = self.vocab.words
+        return [words[i] for i in self.tokens[self.offsets[s]:self.offsets[s + 1]]]
+
+    def __iter__(self):
+        for s in range(len(self)):
+            yield self.sentence(s)
+
+    def __repr__(self) -> str:
+        return (f"Corpus({len(self)} sentences, {self.n_tokens} tokens, "
+                f"vocabulary {len(self.vocab)})")
+

@@ -1,0 +1,395 @@
+"""Intrinsic evaluation: word-pair similarity and word analogies.
+
+Word-pair similarity (WordSim353, SimLex-999, ...): the cosine similarity of each pair
+of word vectors is compared with human judgements by Spearman's rank correlation (the
+usual headline number) and Pearson's correlation.
+
+Analogies (Mikolov et al. 2013a, the ``questions-words.txt`` set): for each question
+"``a`` is to ``b`` as ``c`` is to ``d``" the model answers with the best word ``x`` by
+3CosAdd or 3CosMul (Levy & Goldberg 2014) -- see :mod:`embedlib.embeddings` -- and the
+answer counts as correct when it is ``d``.
+
+Both functions follow gensim's ``KeyedVectors.evaluate_word_pairs`` and
+``evaluate_word_analogies`` defaults so that the numbers are comparable:
+
+* out-of-vocabulary items are skipped (not counted as wrong) and reported through
+  ``oov_rate`` / ``coverage``;
+* with ``case_insensitive=True`` (default) words are compared after ``str.upper()`` (as
+  gensim does); when several vocabulary words differ only in case, the first one (the
+  most frequent, if the vocabulary is sorted by frequency) supplies the vector;
+* only the first ``restrict_vocab`` words of the vocabulary count as known, and analogy
+  answers are searched among them only.
+
+References
+----------
+Mikolov, T., Chen, K., Corrado, G., Dean, J. (2013a). Efficient Estimation of Word
+Representations in Vector Space. arXiv:1301.3781.
+
+Levy, O., Goldberg, Y. (2014). Linguistic Regularities in Sparse and Explicit Word
+Representations. CoNLL 2014.
+
+Finkelstein, L. et al. (2002). Placing Search in Context: The Concept Revisited (WordSim353).
+
+Hill, F., Reichart, R., Korhonen, A. (2015). SimLex-999: Evaluating Semantic Models with
+(Genuine) Similarity Estimation.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._checks import check_choice
+from .embeddings import Embeddings
+
+__all__ = [
+    "SimilarityResult", "AnalogyResult", "SectionResult",
+    "evaluate_similarity", "evaluate_analogies",
+    "read_word_pairs", "read_analogies", "spearman", "pearson",
+]
+
+
+# ---------------------------------------------------------------------- statistics
+def _rankdata(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n, ties get the average of the ranks they span (scipy's ``method='average'``)."""
+    x = np.asarray(x, dtype=np.float64)
+    n = len(x)
+    order = np.argsort(x, kind="mergesort")
+    xs = x[order]
+    new_value = np.empty(n, dtype=bool)
+    if n:
+        new_value[0] = True
+        new_value[1:] = xs[1:] != xs[:-1]
+    group = np.cumsum(new_value) - 1                      # tie-group id in sorted order
+    bounds = np.flatnonzero(np.append(new_value, True))  # first sorted position per group + n
+    average = (bounds[:-1] + bounds[1:] - 1) / 2.0 + 1.0  # mean of ranks start+1 .. end
+    ranks = np.empty(n, dtype=np.float64)
+    ranks[order] = average[group]
+    return ranks
+
+
+def pearson(x, y) -> float:
+    """Pearson's correlation coefficient; NaN if fewer than 2 values or a constant input."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"x and y must be 1-D of equal length, got {x.shape} and {y.shape}")
+    if len(x) < 2:
+        return math.nan
+    if (x == x[0]).all() or (y == y[0]).all():
+        return math.nan
+    dx = x - x.mean()
+    dy = y - y.mean()
+    sx, sy = np.abs(dx).max(), np.abs(dy).max()
+    if sx == 0 or sy == 0:
+        return math.nan
+    dx /= sx  # scale to avoid under/overflow in the sums of squares
+    dy /= sy
+    den = math.sqrt(float(dx @ dx) * float(dy @ dy))
+    return float(np.clip(float(dx @ dy) / den, -1.0, 1.0))
+
+
+def spearman(x, y) -> float:
+    """Spearman's rank correlation: Pearson's correlation of the ranks, ties averaged."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"x and y must be 1-D of equal length, got {x.shape} and {y.shape}")
+    return pearson(_rankdata(x), _rankdata(y))
+
+
+# ---------------------------------------------------------------------- reading
+def _lines(path):
+    """(line number, text without line end) for each line of a UTF-8 file."""
+    name = os.fspath(path)
+    if not os.path.exists(name):
+        raise FileNotFoundError(f"evaluation file not found: {name}")
+    with open(name, "rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            try:
+                yield lineno, raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as e:
+                raise ValueError(f"{name}, line {lineno}: not valid UTF-8 "
+                                 f"(byte {e.start + 1}: {raw[e.start:e.start + 4]!r})") from None
+
+
+def read_word_pairs(path) -> list[tuple[str, str, float]]:
+    """Read a word-pair similarity file: ``word1<TAB>word2<TAB>score`` per line.
+
+    Blank lines and lines starting with ``#`` (comments, the header of gensim's
+    ``wordsim353.tsv`` and ``simlex999.txt``) are skipped. Fields are separated by tabs,
+    or by white space if a line has no tab. Any other line is a ValueError naming the
+    file and line.
+    """
+    name = os.fspath(path)
+    pairs = []
+    for lineno, line in _lines(path):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = [f.strip() for f in line.split("\t")] if "\t" in line else line.split()
+        if len(fields) != 3 or not fields[0] or not fields[1]:
+            raise ValueError(f"{name}, line {lineno}: expected 'word1<TAB>word2<TAB>score', "
+                             f"got {line!r}")
+        try:
+            score = float(fields[2])
+        except ValueError:
+            raise ValueError(f"{name}, line {lineno}: score {fields[2]!r} is not a number") \
+                from None
+        if not math.isfinite(score):
+            raise ValueError(f"{name}, line {lineno}: score {fields[2]!r} is not finite")
+        pairs.append((fields[0], fields[1], score))
+    return pairs
+
+
+def read_analogies(path) -> list[tuple[str, str, str, str, str]]:
+    """Read an analogy file in the ``questions-words.txt`` format (Mikolov et al. 2013a).
+
+    Lines ``": section name"`` start a section; every other non-blank line holds four
+    words ``a b c d`` ("a is to b as c is to d"). Returns ``(section, a, b, c, d)``
+    tuples in file order. A question before the first section line or a line without
+    exactly four words is a ValueError naming the file and line.
+    """
+    name = os.fspath(path)
+    section = None
+    questions = []
+    for lineno, line in _lines(path):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith(":"):
+            section = stripped[1:].strip()
+            if not section:
+                raise ValueError(f"{name}, line {lineno}: section line without a name")
+            continue
+        words = stripped.split()
+        if len(words) != 4:
+            raise ValueError(f"{name}, line {lineno}: expected four words 'a b c d' or a "
+                             f"': section' line, got {line!r}")
+        if section is None:
+            raise ValueError(f"{name}, line {lineno}: question before the first "
+                             "': section' line")
+        questions.append((section, *words))
+    return questions
+
+
+# ---------------------------------------------------------------------- vocabulary
+def _known_words(embeddings: Embeddings, n_search: int, case_insensitive: bool):
+    """(key -> row over the first n_search words, key function, group of each row).
+
+    With case folding, the first row of each upper-cased spelling represents it and
+    ``group[row]`` is that representative; otherwise ``group`` is ``arange(n_search)``.
+    """
+    words = embeddings.words[:n_search]
+    if not case_insensitive:
+        return {w: i for i, w in enumerate(words)}, (lambda w: w), np.arange(n_search)
+    table: dict[str, int] = {}
+    group = np.empty(n_search, dtype=np.int64)
+    for i, w in enumerate(words):
+        group[i] = table.setdefault(w.upper(), i)
+    return table, str.upper, group
+
+
+def _search_size(embeddings: Embeddings, restrict_vocab) -> int:
+    return embeddings._search_size(restrict_vocab)
+
+
+# ---------------------------------------------------------------------- similarity
+@dataclass(frozen=True)
+class SimilarityResult:
+    """Agreement of cosine similarities with human scores on a word-pair data set.
+
+    Attributes
+    ----------
+    spearman : float
+        Spearman's rank correlation over the pairs found (NaN if fewer than two).
+    pearson : float
+        Pearson's correlation over the pairs found (NaN if fewer than two).
+    n_pairs : int
+        Pairs in the data set.
+    n_found : int
+        Pairs whose two words are both known (the ones evaluated).
+    oov_rate : float
+        ``1 - n_found / n_pairs``: the fraction of pairs skipped (gensim reports the
+        same quantity as a percentage).
+    """
+
+    spearman: float
+    pearson: float
+    n_pairs: int
+    n_found: int
+    oov_rate: float
+
+
+def evaluate_similarity(embeddings: Embeddings, path_or_pairs, *,
+                        restrict_vocab: int | None = None,
+                        case_insensitive: bool = True) -> SimilarityResult:
+    """Correlate the model's cosine similarities with human word-pair similarity scores.
+
+    Parameters
+    ----------
+    embeddings : Embeddings
+    path_or_pairs : str, os.PathLike or iterable of (str, str, float)
+        A file read by :func:`read_word_pairs` (e.g. gensim's ``wordsim353.tsv`` or
+        ``simlex999.txt``), or the pairs themselves.
+    restrict_vocab : int, optional
+        Only the first ``restrict_vocab`` words count as known (default: all).
+    case_insensitive : bool
+        Compare words after ``str.upper()``, like gensim's ``evaluate_word_pairs``
+        default; the first (most frequent) case variant supplies the vector.
+
+    Returns
+    -------
+    SimilarityResult
+        Pairs with an out-of-vocabulary word are skipped, as gensim does by default;
+        their share is ``oov_rate``.
+
+    Notes
+    -----
+    The model similarity of a pair is the cosine of the two ``W`` rows (0 for an all-zero
+    vector). Spearman's rho is computed with average ranks for ties, without scipy.
+    """
+    if isinstance(path_or_pairs, (str, os.PathLike)):
+        pairs = read_word_pairs(path_or_pairs)
+        source = os.fspath(path_or_pairs)
+    else:
+        pairs = [(a, b, float(s)) for a, b, s in path_or_pairs]
+        source = "the given pairs"
+    if not pairs:
+        raise ValueError(f"no word pairs in {source}")
+    n_search = _search_size(embeddings, restrict_vocab)
+    table, key, _ = _known_words(embeddings, n_search, case_insensitive)
+    rows_a, rows_b, gold = [], [], []
+    for a, b, score in pairs:
+        ia, ib = table.get(key(a)), table.get(key(b))
+        if ia is not None and ib is not None:
+            rows_a.append(ia)
+            rows_b.append(ib)
+            gold.append(score)
+    n_found = len(gold)
+    if n_found:
+        va = embeddings.vectors[np.asarray(rows_a)].astype(np.float64)
+        vb = embeddings.vectors[np.asarray(rows_b)].astype(np.float64)
+        den = np.linalg.norm(va, axis=1) * np.linalg.norm(vb, axis=1)
+        dots = np.einsum("ij,ij->i", va, vb)
+        model = np.divide(dots, den, out=np.zeros_like(dots), where=den > 0)
+        rho, r = spearman(gold, model), pearson(gold, model)
+    else:
+        rho = r = math.nan
+    return SimilarityResult(spearman=rho, pearson=r, n_pairs=len(pairs), n_found=n_found,
+                            oov_rate=(len(pairs) - n_found) / len(pairs))
+
+
+# ---------------------------------------------------------------------- analogies
+@dataclass(frozen=True)
+class SectionResult:
+    """Analogy results of one section (e.g. ``"capital-common-countries"``)."""
+
+    correct: int
+    attempted: int
+    total: int
+    accuracy: float  # correct / attempted; NaN if nothing was attempted
+
+
+@dataclass(frozen=True)
+class AnalogyResult:
+    """Analogy accuracy overall and per section.
+
+    Attributes
+    ----------
+    accuracy : float
+        ``n_correct / n_attempted`` (NaN if no question could be attempted).
+    coverage : float
+        ``n_attempted / n_total``.
+    n_correct, n_attempted, n_total : int
+        A question is attempted when its four words are all known.
+    sections : dict of str -> SectionResult
+        In file order.
+    """
+
+    accuracy: float
+    coverage: float
+    n_correct: int
+    n_attempted: int
+    n_total: int
+    sections: dict[str, SectionResult] = field(repr=False)
+
+
+def evaluate_analogies(embeddings: Embeddings, path, *, restrict_vocab: int | None = 30000,
+                       method: str = "add", case_insensitive: bool = True) -> AnalogyResult:
+    """Accuracy on an analogy test set such as ``questions-words.txt`` (Mikolov et al. 2013a).
+
+    For each question "a is to b as c is to d" whose four words are all among the first
+    ``restrict_vocab`` words, the answer is the best-scoring word among those first
+    ``restrict_vocab`` words other than a, b and c (and their case variants when
+    ``case_insensitive``), by 3CosAdd (``method="add"``, Mikolov et al. 2013a) or 3CosMul
+    (``method="mul"``, Levy & Goldberg 2014). It is correct when it is ``d``. This is
+    what gensim's ``evaluate_word_analogies`` (3CosAdd only) and word2vec's
+    ``compute-accuracy`` compute.
+
+    Parameters
+    ----------
+    embeddings : Embeddings
+    path : str or os.PathLike
+        Analogy file, read by :func:`read_analogies`.
+    restrict_vocab : int or None
+        Size of the known/searched vocabulary: the first (most frequent) words. None
+        means all. The default 30000 is the threshold used by Mikolov et al. (2013a).
+    method : {"add", "mul"}
+    case_insensitive : bool
+        Compare words after ``str.upper()`` (gensim's default); the first case variant
+        of a word supplies its vector.
+
+    Returns
+    -------
+    AnalogyResult
+        Questions with unknown words are skipped (not counted wrong); see ``coverage``.
+
+    Notes
+    -----
+    All attempted questions are answered in batches with matrix products (see
+    ``Embeddings._solve_analogies``), chunked so that each score matrix holds at most
+    2**24 float32 values. Ties go to the more frequent word.
+    """
+    check_choice("method", method, ("add", "mul"))
+    questions = read_analogies(path)
+    if not questions:
+        raise ValueError(f"no analogy questions in {os.fspath(path)}")
+    n_search = _search_size(embeddings, restrict_vocab)
+    table, key, group = _known_words(embeddings, n_search, case_insensitive)
+
+    section_names: dict[str, int] = {}
+    section_of = np.empty(len(questions), dtype=np.int64)
+    rows = np.empty((len(questions), 4), dtype=np.int64)
+    for k, (section, *words) in enumerate(questions):
+        section_of[k] = section_names.setdefault(section, len(section_names))
+        rows[k] = [table.get(key(w), -1) for w in words]
+    attempted = (rows >= 0).all(axis=1)
+    q = rows[attempted]
+    predicted = embeddings._solve_analogies(
+        q[:, 0], q[:, 1], q[:, 2], method=method, restrict_vocab=n_search,
+        groups=group if case_insensitive else None)
+    # rows from `table` are group representatives, so comparing groups accepts any case
+    # variant of the expected word (as gensim does).
+    ok = (predicted >= 0) & (group[np.maximum(predicted, 0)] == q[:, 3])
+    correct = np.zeros(len(questions), dtype=bool)
+    correct[attempted] = ok
+
+    n_sections = len(section_names)
+    totals = np.bincount(section_of, minlength=n_sections)
+    attempts = np.bincount(section_of, weights=attempted, minlength=n_sections).astype(int)
+    rights = np.bincount(section_of, weights=correct, minlength=n_sections).astype(int)
+    sections = {name: SectionResult(correct=int(rights[s]), attempted=int(attempts[s]),
+                                    total=int(totals[s]),
+                                    accuracy=_ratio(rights[s], attempts[s]))
+                for name, s in section_names.items()}
+    n_correct, n_attempted = int(correct.sum()), int(attempted.sum())
+    return AnalogyResult(accuracy=_ratio(n_correct, n_attempted),
+                         coverage=n_attempted / len(questions), n_correct=n_correct,
+                         n_attempted=n_attempted, n_total=len(questions), sections=sections)
+
+
+def _ratio(a, b) -> float:
+    return float(a) / float(b) if b else math.nan

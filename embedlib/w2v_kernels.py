@@ -1,0 +1,408 @@
+"""Numba kernels for word2vec: skip-gram and CBOW, negative sampling and the full softmax.
+
+Notation (as in the book): ``W`` holds the word (input) vectors, ``C`` the context (output)
+vectors, ``k`` the number of negative samples, ``σ`` the logistic function. With
+``tied=True`` the caller passes the same array as ``W`` and ``C``.
+
+Every update function computes the loss and its gradient at the current parameters, then
+applies ``θ ← θ - lr · ∂L/∂θ`` and returns the loss (float64). Tests call them with
+float64 arrays and compare the step with finite differences of the returned loss.
+
+Which word is the input. For negative sampling the kernels follow the word2vec C code:
+around a center word, each context word's row of ``W`` is the input and the center word's
+row of ``C`` is the positive output (with ``k`` noise rows of ``C`` as negatives). Pairs in
+a symmetric window are symmetric, so this is the skip-gram of the paper with the two
+names exchanged; it lets one center word's outputs be shared by its whole window. The
+full-softmax trainer, which exists for teaching, uses the textbook direction: the center
+word's row of ``W`` predicts each context word over all rows of ``C``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from .sampling import alias_draw, rand_below, rand_float, splitmix64
+
+_NJIT = dict(cache=True, nogil=True, fastmath=True)
+
+SG_NS, CBOW_NS, SG_SOFTMAX, CBOW_SOFTMAX = 0, 1, 2, 3
+
+
+# σ and -log σ on [-SIG_MAX, SIG_MAX]: σ at cell midpoints (error below 5e-4, three times
+# finer than the C tool's table), -log σ at cell edges, interpolated linearly (error below
+# 1e-6). The float32 kernels use these tables; with exact=True they use exp and log1p.
+SIG_MAX = 8.0
+SIG_SCALE = 256.0
+_N_CELLS = int(2 * SIG_MAX * SIG_SCALE)
+_SIGMOID = (1.0 / (1.0 + np.exp(-((np.arange(_N_CELLS) + 0.5) / SIG_SCALE - SIG_MAX)))
+            ).astype(np.float32)
+_NEG_LOG_SIGMOID = np.log1p(np.exp(-(np.arange(_N_CELLS + 1) / SIG_SCALE - SIG_MAX))
+                            ).astype(np.float32)
+
+
+@numba.njit(**_NJIT)
+def one_minus_sigmoid(x, exact):
+    """1 - σ(x) = σ(-x): the factor in every negative-sampling gradient."""
+    if exact:
+        return 1.0 / (1.0 + math.exp(x))
+    if x >= SIG_MAX:
+        return np.float32(0.0)
+    if x <= -SIG_MAX:
+        return np.float32(1.0)
+    return np.float32(1.0) - _SIGMOID[int((x + np.float32(SIG_MAX)) * np.float32(SIG_SCALE))]
+
+
+@numba.njit(**_NJIT)
+def neg_log_sigmoid(x, exact):
+    """-log σ(x) = log(1 + e^-x), the loss of one term."""
+    if exact or x >= SIG_MAX or x <= -SIG_MAX:
+        return math.log1p(math.exp(-abs(x))) + max(-x, 0.0)
+    f = (x + np.float32(SIG_MAX)) * np.float32(SIG_SCALE)
+    i = int(f)
+    frac = f - i
+    return _NEG_LOG_SIGMOID[i] + frac * (_NEG_LOG_SIGMOID[i + 1] - _NEG_LOG_SIGMOID[i])
+
+
+# Output rows are processed in groups of BLOCK: the dot products of one input row with a
+# group share each load of the input row, and each update of an input row adds the whole
+# group's contribution in one pass. Batches are padded to a multiple of BLOCK with rows
+# whose gradient is zero.
+BLOCK = 6
+
+
+@numba.njit(**_NJIT)
+def _pad_outputs(outs, n_out):
+    n = n_out
+    while n % BLOCK:
+        outs[n] = outs[0]
+        n += 1
+    return n
+
+
+@numba.njit(**_NJIT)
+def _dots6(x, Cb, j, D, i):
+    """D[i, j:j+6] = x · Cb[j:j+6] (x one row, Cb a block of output rows)."""
+    d = x.shape[0]
+    c0 = Cb[j]
+    c1 = Cb[j + 1]
+    c2 = Cb[j + 2]
+    c3 = Cb[j + 3]
+    c4 = Cb[j + 4]
+    c5 = Cb[j + 5]
+    a0 = a1 = a2 = a3 = a4 = a5 = x.dtype.type(0.0)
+    for t in range(d):
+        v = x[t]
+        a0 += v * c0[t]
+        a1 += v * c1[t]
+        a2 += v * c2[t]
+        a3 += v * c3[t]
+        a4 += v * c4[t]
+        a5 += v * c5[t]
+    D[i, j] = a0
+    D[i, j + 1] = a1
+    D[i, j + 2] = a2
+    D[i, j + 3] = a3
+    D[i, j + 4] = a4
+    D[i, j + 5] = a5
+
+
+@numba.njit(**_NJIT)
+def _axpy6(y, G, i, j, Cb):
+    """y += Σ_{u<6} G[i, j+u] Cb[j+u] in one pass over y."""
+    d = y.shape[0]
+    c0 = Cb[j]
+    c1 = Cb[j + 1]
+    c2 = Cb[j + 2]
+    c3 = Cb[j + 3]
+    c4 = Cb[j + 4]
+    c5 = Cb[j + 5]
+    g0 = G[i, j]
+    g1 = G[i, j + 1]
+    g2 = G[i, j + 2]
+    g3 = G[i, j + 3]
+    g4 = G[i, j + 4]
+    g5 = G[i, j + 5]
+    for t in range(d):
+        y[t] += g0 * c0[t] + g1 * c1[t] + g2 * c2[t] + g3 * c3[t] + g4 * c4[t] + g5 * c5[t]
+
+
+@numba.njit(**_NJIT)
+def _ns_coefficients(D, i, n_out, n_pad, lr, compute_loss, exact):
+    """Turn scores D[i, j] = w·c_j into steps G[i, j] = -lr ∂L/∂(w·c_j) (in place).
+
+    Output 0 is the positive (label 1): -lr ∂L/∂x = lr (1 - σ(x)). Outputs 1.. are noise
+    (label 0): -lr ∂L/∂x = -lr σ(x) = -lr (1 - σ(-x)). Padding gets 0. Returns the loss.
+    """
+    loss = 0.0
+    x = D[i, 0]
+    if compute_loss:
+        loss += neg_log_sigmoid(x, exact)
+    D[i, 0] = lr * one_minus_sigmoid(x, exact)
+    for j in range(1, n_out):
+        x = -D[i, j]
+        if compute_loss:
+            loss += neg_log_sigmoid(x, exact)
+        D[i, j] = -lr * one_minus_sigmoid(x, exact)
+    for j in range(n_out, n_pad):
+        D[i, j] = 0.0
+    return loss
+
+
+@numba.njit(**_NJIT)
+def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, compute_loss, exact):
+    """One skip-gram negative-sampling step for one center word (HogBatch form).
+
+    Inputs are the rows ``w_i = W[ctx[i]]``, ``i < m`` (the words around the center);
+    outputs are ``c_0 = C[outs[0]]`` (the center word, label 1) and ``c_j = C[outs[j]]``,
+    ``1 <= j < n_out`` (noise words, label 0). The loss of the batch is
+
+        L = Σ_i [ -log σ(w_i·c_0) - Σ_{j≥1} log σ(-w_i·c_j) ]
+
+    with ∂L/∂w_i = Σ_j (σ(w_i·c_j) - y_j) c_j and ∂L/∂c_j = Σ_i (σ(w_i·c_j) - y_j) w_i
+    (chapter *Negative sampling*). All gradients are taken at the current parameters,
+    then applied (``θ ← θ - lr ∂L/∂θ``), so repeated rows get the exact gradient of L.
+
+    Scratch: ``outs`` and ``ctx`` have room for padding (``n_out`` rounded up to BLOCK,
+    ``m`` rounded up to 2), ``Cb`` holds copies of the output rows, ``D`` the scores.
+    """
+    d = W.shape[1]
+    n_pad = _pad_outputs(outs, n_out)
+    for j in range(n_pad):
+        cr = C[outs[j]]
+        cb = Cb[j]
+        for t in range(d):
+            cb[t] = cr[t]
+    lr = W.dtype.type(lr)
+    loss = 0.0
+    for i in range(m):
+        wr = W[ctx[i]]
+        for j in range(0, n_pad, BLOCK):
+            _dots6(wr, Cb, j, D, i)
+        loss += _ns_coefficients(D, i, n_out, n_pad, lr, compute_loss, exact)
+    # outputs: c_j += Σ_i G[i, j] w_i, two input rows per pass (W is still unchanged)
+    m2 = m
+    if m2 % 2:
+        ctx[m2] = ctx[0]
+        for j in range(n_pad):
+            D[m2, j] = 0.0
+        m2 += 1
+    for j in range(n_pad):
+        cr = C[outs[j]]
+        for i in range(0, m2, 2):
+            g0 = D[i, j]
+            g1 = D[i + 1, j]
+            w0 = W[ctx[i]]
+            w1 = W[ctx[i + 1]]
+            for t in range(d):
+                cr[t] += g0 * w0[t] + g1 * w1[t]
+    # inputs: w_i += Σ_j G[i, j] c_j, from the copies of the output rows
+    for i in range(m):
+        wr = W[ctx[i]]
+        for j in range(0, n_pad, BLOCK):
+            _axpy6(wr, D, i, j, Cb)
+    return loss
+
+
+@numba.njit(**_NJIT)
+def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, Cb, D, cbow_exact, compute_loss,
+                   exact):
+    """One CBOW negative-sampling step: predict the center word from the mean of its context.
+
+    h = (1/m) Σ_i w_i with w_i = W[ctx[i]];  L = -log σ(h·c_0) - Σ_{j≥1} log σ(-h·c_j).
+    ∂L/∂c_j = (σ(h·c_j) - y_j) h and ∂L/∂h = Σ_j (σ(h·c_j) - y_j) c_j; the exact gradient
+    for each w_i is ∂L/∂h / m (``cbow_exact=True``). The C code and gensim add the
+    undivided ∂L/∂h to every w_i (``cbow_exact=False``, the default): chapter *CBOW*
+    measures the difference.
+    """
+    d = W.shape[1]
+    n_pad = _pad_outputs(outs, n_out)
+    lr = W.dtype.type(lr)
+    inv = W.dtype.type(1.0 / m)
+    for t in range(d):
+        h[t] = 0.0
+    for i in range(m):
+        wr = W[ctx[i]]
+        for t in range(d):
+            h[t] += wr[t]
+    for t in range(d):
+        h[t] *= inv
+    for j in range(n_pad):
+        cr = C[outs[j]]
+        cb = Cb[j]
+        for t in range(d):
+            cb[t] = cr[t]
+    for j in range(0, n_pad, BLOCK):
+        _dots6(h, Cb, j, D, 0)
+    loss = _ns_coefficients(D, 0, n_out, n_pad, lr, compute_loss, exact)
+    for t in range(d):
+        grad_h[t] = 0.0
+    for j in range(0, n_pad, BLOCK):
+        _axpy6(grad_h, D, 0, j, Cb)
+    for j in range(n_out):
+        cr = C[outs[j]]
+        g = D[0, j]
+        for t in range(d):
+            cr[t] += g * h[t]
+    if cbow_exact:
+        for t in range(d):
+            grad_h[t] *= inv
+    for i in range(m):
+        wr = W[ctx[i]]
+        for t in range(d):
+            wr[t] += grad_h[t]
+    return loss
+
+
+@numba.njit(**_NJIT)
+def softmax_output_update(C, h, targets, n_t, lr, grad_h, scores):
+    """Full-softmax step on all output rows for one hidden vector ``h``.
+
+    p(o | h) = exp(h·c_o) / Σ_w exp(h·c_w); L = Σ_{o in targets} -log p(o | h). Then
+    ∂L/∂(h·c_w) = n_t p_w - #{o = w}, ∂L/∂h = Σ_w (n_t p_w - #{o = w}) c_w and
+    ∂L/∂c_w = (n_t p_w - #{o = w}) h (chapter *Skip-gram with the full softmax*). Sets
+    ``grad_h = -lr ∂L/∂h``, updates every row of ``C`` and returns L.
+    """
+    V, d = C.shape
+    mx = -np.inf
+    for w in range(V):
+        dot = C.dtype.type(0.0)
+        for t in range(d):
+            dot += h[t] * C[w, t]
+        scores[w] = dot
+        if dot > mx:
+            mx = dot
+    z = 0.0
+    for w in range(V):
+        z += math.exp(scores[w] - mx)
+    log_z = mx + math.log(z)
+    loss = 0.0
+    for i in range(n_t):
+        loss += log_z - scores[targets[i]]
+    # scores <- -lr ∂L/∂(h·c_w)
+    for w in range(V):
+        scores[w] = -lr * n_t * math.exp(scores[w] - log_z)
+    for i in range(n_t):
+        scores[targets[i]] += lr
+    for t in range(d):
+        grad_h[t] = 0.0
+    for w in range(V):
+        g = scores[w]
+        for t in range(d):
+            grad_h[t] += g * C[w, t]
+            C[w, t] += g * h[t]
+    return loss
+
+
+@numba.njit(**_NJIT)
+def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_alias,
+              mode, window, negative, cbow_exact, alpha, min_alpha, done0, total, seed,
+              compute_loss, buf, ctx, outs, Cb, D, h, grad_h, scores, stats):
+    """Train on sentences ``s_begin..s_end`` of an encoded corpus.
+
+    Per sentence: drop words by subsampling (``keep`` probabilities); per remaining center
+    word: shrink the window to ``b`` in 1..window uniformly, draw ``negative`` noise words
+    from the alias table (a draw equal to the center word is skipped, as in the C code),
+    and take one step of the objective ``mode`` at learning rate
+
+        lr = alpha - (alpha - min_alpha) · progress,  progress = (done0 + tokens seen) / total.
+
+    ``stats`` receives [loss sum, examples, tokens processed, center words trained].
+    """
+    state = np.uint64(seed)
+    loss = 0.0
+    examples = 0
+    centers = 0
+    seen = 0
+    span = alpha - min_alpha
+    d = W.shape[1]
+    for s in range(s_begin, s_end):
+        a = offsets[s]
+        b = offsets[s + 1]
+        n = 0
+        for p in range(a, b):
+            w = tokens[p]
+            kp = keep[w]
+            if kp < 1.0:
+                state, bits = splitmix64(state)
+                if rand_float(bits) >= kp:
+                    continue
+            buf[n] = w
+            n += 1
+        length = b - a
+        for pos in range(n):
+            progress = (done0 + seen + (pos * length) / n) / total
+            lr = max(alpha - span * progress, min_alpha)
+            center = buf[pos]
+            state, bits = splitmix64(state)
+            win = window - rand_below(bits, window)
+            lo = max(pos - win, 0)
+            hi = min(pos + win + 1, n)
+            m = 0
+            for q in range(lo, hi):
+                if q != pos:
+                    ctx[m] = buf[q]
+                    m += 1
+            if m == 0:
+                continue
+            centers += 1
+            if mode == SG_NS or mode == CBOW_NS:
+                outs[0] = center
+                n_out = 1
+                for _ in range(negative):
+                    state, bits = splitmix64(state)
+                    neg = alias_draw(bits, noise_prob, noise_alias)
+                    if neg != center:
+                        outs[n_out] = neg
+                        n_out += 1
+                if mode == SG_NS:
+                    loss += sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, compute_loss,
+                                        False)
+                    examples += m
+                else:
+                    loss += cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, Cb, D,
+                                           cbow_exact, compute_loss, False)
+                    examples += 1
+            elif mode == SG_SOFTMAX:
+                for t in range(d):
+                    h[t] = W[center, t]
+                loss += softmax_output_update(C, h, ctx, m, lr, grad_h, scores)
+                for t in range(d):
+                    W[center, t] += grad_h[t]
+                examples += m
+            else:  # CBOW_SOFTMAX
+                loss += cbow_softmax_update(W, C, ctx, m, center, lr, h, grad_h, scores,
+                                            cbow_exact)
+                examples += 1
+        seen += length
+    stats[0] += loss
+    stats[1] += examples
+    stats[2] += seen
+    stats[3] += centers
+
+
+@numba.njit(**_NJIT)
+def cbow_softmax_update(W, C, ctx, m, center, lr, h, grad_h, scores, cbow_exact):
+    """CBOW with the full softmax: h = mean of the context rows predicts ``center``."""
+    d = W.shape[1]
+    inv = W.dtype.type(1.0 / m)
+    for t in range(d):
+        h[t] = 0.0
+    for i in range(m):
+        for t in range(d):
+            h[t] += W[ctx[i], t]
+    for t in range(d):
+        h[t] *= inv
+    target = np.empty(1, np.int64)
+    target[0] = center
+    loss = softmax_output_update(C, h, target, 1, lr, grad_h, scores)
+    if cbow_exact:
+        for t in range(d):
+            grad_h[t] *= inv
+    for i in range(m):
+        wi = ctx[i]
+        for t in range(d):
+            W[wi, t] += grad_h[t]
+    return loss

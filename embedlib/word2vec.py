@@ -1,0 +1,351 @@
+"""word2vec: skip-gram and CBOW, with negative sampling or the full softmax.
+
+Mikolov et al. (2013a) introduce the two architectures, Mikolov et al. (2013b) negative
+sampling and frequent-word subsampling. The defaults follow the word2vec C tool and gensim.
+
+>>> from embedlib import Word2Vec
+>>> model = Word2Vec(sg=1, vector_size=100, window=5, negative=5, epochs=5).fit("corpus.txt.gz")
+>>> model.wv.most_similar("king")                                   # doctest: +SKIP
+
+Training runs in Numba kernels (:mod:`embedlib.w2v_kernels`) over the integer-encoded
+corpus, in ``workers`` threads that share the matrices without locks (Hogwild; Recht et
+al. 2011). Each thread owns a contiguous share of the corpus holding the same number of
+tokens, cut into jobs of about ``batch_words`` tokens; each job gets its own random
+stream, derived from ``seed``, the epoch and the job's index. With ``workers=1`` a seed
+reproduces the vectors bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import w2v_kernels as K
+from ._checks import check_choice, check_float, check_int
+from .corpus import Corpus
+from .sampling import AliasTable, keep_probabilities, noise_distribution
+
+__all__ = ["Word2Vec", "EpochStats", "TrainingError"]
+
+
+class TrainingError(RuntimeError):
+    """Training produced non-finite values or could not run."""
+
+
+@dataclass(frozen=True)
+class EpochStats:
+    """What one epoch did. ``loss`` is the mean loss per training example: per (center,
+    context) pair for skip-gram, per center word for CBOW; summed in float64."""
+
+    epoch: int
+    loss: float
+    examples: int
+    words: int
+    centers: int
+    seconds: float
+    alpha_end: float
+
+    @property
+    def words_per_sec(self) -> float:
+        return self.words / self.seconds if self.seconds > 0 else float("inf")
+
+
+class Word2Vec:
+    """Skip-gram or CBOW word vectors, trained with negative sampling or the full softmax.
+
+    Parameters (gensim's names where gensim has them)
+    ----------
+    sg : 1 for skip-gram, 0 for CBOW (default, as in gensim and the C tool).
+    vector_size : dimension d of the vectors.
+    window : maximum distance between a center word and a context word; for each center
+        word the window is shrunk to a size drawn uniformly from 1..window (the C code's
+        "b"), which weights a context word at distance δ by (window - δ + 1) / window.
+    negative : number k of noise words per positive example (negative sampling).
+    ns_exponent : the noise distribution is unigram ** ns_exponent (0.75).
+    softmax : train the full softmax instead of negative sampling (costs O(V·d) per
+        example: for small vocabularies and for teaching).
+    sample : subsampling threshold t (0 disables it).
+    subsample_formula : "c" (keep = sqrt(t/f) + t/f, the C code and gensim) or "paper"
+        (keep = sqrt(t/f)).
+    min_count, max_vocab_size : vocabulary limits (see :class:`embedlib.corpus.Corpus`).
+    epochs : passes over the corpus.
+    alpha : initial learning rate; None means 0.025 for skip-gram and 0.05 for CBOW (the C
+        tool's defaults). It decays linearly to ``min_alpha`` over all epochs.
+    min_alpha : final learning rate.
+    workers : training threads (None: all cores).
+    seed : seed of initialization and of every random draw.
+    tied : one matrix for words and contexts (``C is W``). Initialized like W.
+    cbow_exact : CBOW only. False (default) adds the hidden-layer gradient undivided to
+        every context vector, as the C code and gensim do; True divides it by the number of
+        context words, the exact gradient of the mean.
+    compute_loss : accumulate the training loss (costs a log per term).
+    batch_words : tokens per job (the unit of work and of progress reports).
+    verbose : show a progress bar with words/s and the loss.
+    callbacks : callables ``f(model, stats)`` (or objects with ``on_epoch_end(model, stats)``)
+        run after each epoch.
+
+    After :meth:`fit`: ``wv`` (an :class:`~embedlib.embeddings.Embeddings` holding W and
+    C), ``vocab``, ``history_`` (one :class:`EpochStats` per epoch) and ``loss_history_``.
+    """
+
+    def __init__(self, *, sg=0, vector_size=100, window=5, negative=5, ns_exponent=0.75,
+                 softmax=False, sample=1e-3, subsample_formula="c", min_count=5,
+                 max_vocab_size=None, epochs=5, alpha=None, min_alpha=0.0001, workers=None,
+                 seed=1, tied=False, cbow_exact=False, compute_loss=True, batch_words=10000,
+                 verbose=True, callbacks=()):
+        self.sg = sg
+        self.vector_size = vector_size
+        self.window = window
+        self.negative = negative
+        self.ns_exponent = ns_exponent
+        self.softmax = softmax
+        self.sample = sample
+        self.subsample_formula = subsample_formula
+        self.min_count = min_count
+        self.max_vocab_size = max_vocab_size
+        self.epochs = epochs
+        self.alpha = alpha
+        self.min_alpha = min_alpha
+        self.workers = workers
+        self.seed = seed
+        self.tied = tied
+        self.cbow_exact = cbow_exact
+        self.compute_loss = compute_loss
+        self.batch_words = batch_words
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self._validate()
+
+    # -- parameters ---------------------------------------------------------------------
+    def _validate(self):
+        check_choice("sg", self.sg, (0, 1, True, False))
+        check_int("vector_size", self.vector_size, 1, 100_000)
+        check_int("window", self.window, 1, 10_000)
+        check_int("negative", self.negative, 0 if self.softmax else 1, 1000)
+        check_float("ns_exponent", self.ns_exponent, -10, 10)
+        check_float("sample", self.sample, 0, 1)
+        check_choice("subsample_formula", self.subsample_formula, ("c", "paper"))
+        check_int("min_count", self.min_count, 1)
+        if self.max_vocab_size is not None:
+            check_int("max_vocab_size", self.max_vocab_size, 1)
+        check_int("epochs", self.epochs, 1, 100_000)
+        if self.alpha is not None:
+            check_float("alpha", self.alpha, 0, 10, low_open=True)
+        check_float("min_alpha", self.min_alpha, 0, 10)
+        if self.min_alpha > self.learning_rate:
+            raise ValueError(f"min_alpha ({self.min_alpha}) must not exceed alpha "
+                             f"({self.learning_rate})")
+        if self.workers is not None:
+            check_int("workers", self.workers, 1, 1024)
+        check_int("seed", self.seed, 0, 2**63 - 1)
+        check_int("batch_words", self.batch_words, 1)
+        cbs = self.callbacks
+        if callable(cbs) or hasattr(cbs, "on_epoch_end"):
+            cbs = (cbs,)
+        for cb in cbs:
+            if not (callable(cb) or callable(getattr(cb, "on_epoch_end", None))):
+                raise TypeError(f"callback {cb!r} is neither callable nor has on_epoch_end")
+        self._callbacks = tuple(cbs)
+
+    @property
+    def learning_rate(self) -> float:
+        """The initial learning rate actually used (``alpha`` or the architecture's default)."""
+        if self.alpha is not None:
+            return float(self.alpha)
+        return 0.025 if self.sg else 0.05
+
+    @property
+    def n_workers(self) -> int:
+        return self.workers if self.workers is not None else (os.cpu_count() or 1)
+
+    @property
+    def mode(self) -> int:
+        if self.softmax:
+            return K.SG_SOFTMAX if self.sg else K.CBOW_SOFTMAX
+        return K.SG_NS if self.sg else K.CBOW_NS
+
+    def get_params(self) -> dict:
+        names = ("sg", "vector_size", "window", "negative", "ns_exponent", "softmax", "sample",
+                 "subsample_formula", "min_count", "max_vocab_size", "epochs", "alpha",
+                 "min_alpha", "workers", "seed", "tied", "cbow_exact", "compute_loss",
+                 "batch_words", "verbose", "callbacks")
+        return {n: getattr(self, n) for n in names}
+
+    def __repr__(self) -> str:
+        defaults = Word2Vec.__init__.__kwdefaults__
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v != defaults[k]]
+        return f"Word2Vec({', '.join(changed)})"
+
+    # -- training -----------------------------------------------------------------------
+    def fit(self, corpus, *, encoding_errors: str = "strict") -> "Word2Vec":
+        """Build the vocabulary from ``corpus`` and train; returns ``self``.
+
+        ``corpus``: a :class:`~embedlib.corpus.Corpus`, a path to a text file (plain or
+        .gz, one sentence per line), or an iterable of token lists.
+        """
+        self._validate()
+        corpus = Corpus.coerce(corpus, min_count=self.min_count,
+                               max_vocab_size=self.max_vocab_size,
+                               encoding_errors=encoding_errors)
+        if corpus.n_tokens == 0:
+            raise ValueError("the corpus has no in-vocabulary tokens")
+        self.vocab = corpus.vocab
+        self._init_weights(len(corpus.vocab))
+        self.history_ = []
+        self._train(corpus)
+        self._make_wv()
+        return self
+
+    def _init_weights(self, n):
+        """W uniform in [-0.5, 0.5)/d (as the C tool), C zero (or C is W when tied)."""
+        d = self.vector_size
+        rng = np.random.default_rng(self.seed)
+        W = ((rng.random((n, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d))
+        W = np.ascontiguousarray(W, dtype=np.float32)
+        C = W if self.tied else np.zeros((n, d), dtype=np.float32)
+        self._W, self._C = W, C
+
+    def _make_wv(self):
+        """The trained vectors as Embeddings (sharing memory with the training matrices)."""
+        from .embeddings import Embeddings
+
+        self.wv = Embeddings(self.vocab.words, self._W, None if self.tied else self._C,
+                             counts=self.vocab.counts)
+
+    def _plan(self, corpus):
+        """Cut the corpus into jobs of about batch_words tokens and deal them to workers."""
+        lengths = np.diff(corpus.offsets)
+        cum = np.cumsum(lengths)
+        n_sent = len(lengths)
+        # job boundaries at sentence ends, about batch_words tokens apart
+        targets = np.arange(self.batch_words, cum[-1], self.batch_words)
+        cuts = np.unique(np.searchsorted(cum, targets, side="left") + 1)
+        cuts = cuts[(cuts > 0) & (cuts < n_sent)]
+        bounds = np.concatenate([[0], cuts, [n_sent]]).astype(np.int64)
+        job_tokens = np.array([corpus.offsets[b] - corpus.offsets[a]
+                               for a, b in zip(bounds[:-1], bounds[1:])], dtype=np.int64)
+        n_jobs = len(job_tokens)
+        T = min(self.n_workers, n_jobs)
+        # contiguous shares with equal token counts
+        starts = np.concatenate([[0], np.cumsum(job_tokens)])
+        share_cuts = np.searchsorted(starts, np.arange(1, T) * starts[-1] / T)
+        owners = np.split(np.arange(n_jobs), share_cuts)
+        owners = [o for o in owners if len(o)]
+        return bounds, job_tokens, owners
+
+    def _train(self, corpus):
+        vocab = corpus.vocab
+        V, d = len(vocab), self.vector_size
+        keep = keep_probabilities(vocab.counts, self.sample, self.subsample_formula)
+        noise = AliasTable(noise_distribution(vocab.counts, self.ns_exponent))
+        bounds, job_tokens, owners = self._plan(corpus)
+        T = len(owners)
+        max_len = int(np.diff(corpus.offsets).max())
+        w2 = 2 * self.window + 2                         # room to pad to an even count
+        kk = -(-(self.negative + 1) // K.BLOCK) * K.BLOCK  # padded to whole blocks
+        softmax = self.softmax
+        scratch = [dict(buf=np.empty(max_len, np.int32), ctx=np.empty(w2, np.int32),
+                        outs=np.empty(kk, np.int32), Cb=np.empty((kk, d), np.float32),
+                        D=np.empty((w2, kk), np.float32),
+                        h=np.empty(d, np.float32), grad_h=np.empty(d, np.float32),
+                        scores=np.empty(V if softmax else 1, np.float32))
+                   for _ in range(T)]
+        share_tokens = [int(job_tokens[o].sum()) for o in owners]
+        alpha0, min_alpha = self.learning_rate, float(self.min_alpha)
+        E = self.epochs
+        W, C = self._W, self._C
+        args = (corpus.tokens, corpus.offsets)
+        mode, window, negative = self.mode, self.window, self.negative
+        cbow_exact, compute_loss = bool(self.cbow_exact), bool(self.compute_loss)
+        job_seeds = _job_seeds(self.seed, E, len(job_tokens))
+
+        bar = None
+        if self.verbose:
+            from tqdm.auto import tqdm
+            bar = tqdm(total=E * int(job_tokens.sum()), unit="word", unit_scale=True,
+                       desc="word2vec", smoothing=0.1)
+        try:
+            for epoch in range(E):
+                stats = np.zeros((T, 4), dtype=np.float64)
+                progress = [0] * T
+                errors = []
+
+                def work(t, epoch=epoch, stats=stats, progress=progress, errors=errors):
+                    try:
+                        done = epoch * share_tokens[t]
+                        total = max(E * share_tokens[t], 1)
+                        sc = scratch[t]
+                        for j in owners[t]:
+                            K.train_job(W, C, *args, bounds[j], bounds[j + 1], keep,
+                                        noise.prob, noise.alias, mode, window, negative,
+                                        cbow_exact, alpha0, min_alpha, float(done), float(total),
+                                        job_seeds[epoch, j], compute_loss, sc["buf"], sc["ctx"],
+                                        sc["outs"], sc["Cb"], sc["D"], sc["h"],
+                                        sc["grad_h"], sc["scores"], stats[t])
+                            done += int(job_tokens[j])
+                            progress[t] += int(job_tokens[j])
+                    except BaseException as e:  # surfaced in the main thread
+                        errors.append(e)
+
+                t0 = time.perf_counter()
+                threads = [threading.Thread(target=work, args=(t,), daemon=True)
+                           for t in range(T)]
+                for th in threads:
+                    th.start()
+                shown = 0
+                while any(th.is_alive() for th in threads):
+                    threads[0].join(0.25)
+                    if bar is not None:
+                        now = sum(progress)
+                        bar.update(now - shown)
+                        shown = now
+                        ex = stats[:, 1].sum()
+                        if compute_loss and ex > 0:
+                            bar.set_postfix(epoch=epoch + 1, loss=f"{stats[:, 0].sum() / ex:.4f}",
+                                            refresh=False)
+                for th in threads:
+                    th.join()
+                seconds = time.perf_counter() - t0
+                if errors:
+                    raise errors[0]
+                if bar is not None:
+                    bar.update(sum(progress) - shown)
+                tot = stats.sum(axis=0)
+                loss = tot[0] / tot[1] if (compute_loss and tot[1] > 0) else float("nan")
+                if compute_loss and not math.isfinite(loss):
+                    raise TrainingError(
+                        f"training diverged in epoch {epoch + 1} (loss {loss}); "
+                        f"try a smaller alpha than {alpha0}")
+                frac = (epoch + 1) / E
+                es = EpochStats(epoch=epoch + 1, loss=float(loss), examples=int(tot[1]),
+                                words=int(tot[2]), centers=int(tot[3]), seconds=seconds,
+                                alpha_end=max(min_alpha, alpha0 - (alpha0 - min_alpha) * frac))
+                self.history_.append(es)
+                if bar is not None:
+                    bar.set_postfix(epoch=epoch + 1, loss=f"{es.loss:.4f}")
+                if self._callbacks:
+                    self._make_wv()
+                for cb in self._callbacks:
+                    (cb.on_epoch_end if hasattr(cb, "on_epoch_end") else cb)(self, es)
+        finally:
+            if bar is not None:
+                bar.close()
+        if not np.isfinite(W).all() or not np.isfinite(C).all():
+            raise TrainingError(f"training produced non-finite vectors; try a smaller alpha "
+                                f"than {alpha0}")
+
+    @property
+    def loss_history_(self) -> list[float]:
+        """Mean training loss of each epoch."""
+        return [s.loss for s in self.history_]
+
+
+def _job_seeds(seed: int, epochs: int, n_jobs: int) -> np.ndarray:
+    """One independent 64-bit seed per (epoch, job), from ``seed``."""
+    ss = np.random.SeedSequence([seed, 0x77327663])
+    return ss.generate_state(epochs * n_jobs, dtype=np.uint64).reshape(epochs, n_jobs)

@@ -1,0 +1,436 @@
+"""Vector files: round trips, interop with gensim and the word2vec C tool, and errors."""
+
+from __future__ import annotations
+
+import os
+import stat
+import struct
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+from embedlib import formats
+from embedlib._atomic import atomic_write
+from embedlib.embeddings import Embeddings
+
+
+def make(n=6, d=4, seed=0, **extra):
+    rng = np.random.default_rng(seed)
+    words = ["the", "of", "Straße", "naïve", "日本", "w\u00a0x"][:n] + [f"w{i}" for i in range(6, n)]
+    return Embeddings(words, rng.standard_normal((n, d)).astype(np.float32), **extra)
+
+
+def leftovers(directory):
+    """Files other than the expected ones: temporary files must never be left behind."""
+    return sorted(p.name for p in directory.iterdir())
+
+
+# ---------------------------------------------------------------------------- round trips
+@pytest.mark.parametrize("fmt,ext", [("text", ".txt"), ("text", ".vec"), ("binary", ".bin"),
+                                     ("npz", ".npz")])
+def test_round_trip_is_exact(tmp_path, fmt, ext):
+    emb = make()
+    path = tmp_path / f"v{ext}"
+    emb.save(path)  # format inferred from the extension
+    back = Embeddings.load(path)
+    assert back.words == emb.words
+    assert back.vectors.dtype == np.float32
+    np.testing.assert_array_equal(back.vectors, emb.vectors)
+    # explicit format= gives the same
+    other = tmp_path / "other.dat"
+    emb.save(other, format=fmt)
+    np.testing.assert_array_equal(Embeddings.load(other, format=fmt).vectors, emb.vectors)
+
+
+def test_npz_keeps_context_counts_and_biases(tmp_path):
+    rng = np.random.default_rng(1)
+    emb = make(context=rng.standard_normal((6, 4)), counts=[9, 7, 5, 3, 2, 1],
+               bias=rng.standard_normal(6), context_bias=rng.standard_normal(6))
+    emb.save(tmp_path / "m.npz")
+    back = Embeddings.load(tmp_path / "m.npz")
+    for attr in ("vectors", "context", "counts", "bias", "context_bias"):
+        np.testing.assert_array_equal(getattr(back, attr), getattr(emb, attr))
+    assert back.counts.dtype == np.int64
+    # and the file is loadable without pickles, words as a unicode array
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as data:
+        assert data["words"].dtype.kind == "U"
+        assert list(data["words"]) == list(emb.words)
+
+
+def test_npz_without_optional_arrays(tmp_path):
+    emb = make()
+    emb.save(tmp_path / "m.npz")
+    back = Embeddings.load(tmp_path / "m.npz")
+    assert back.context is None and back.counts is None and back.bias is None
+
+
+def test_text_precision_7_is_within_1e6_relative(tmp_path):
+    rng = np.random.default_rng(2)
+    vectors = (rng.standard_normal((50, 8)) * 10.0 ** rng.integers(-6, 6, (50, 8))).astype(np.float32)
+    emb = Embeddings([f"w{i}" for i in range(50)], vectors)
+    formats.write_word2vec_text(emb, tmp_path / "v.txt", precision=7)
+    back = formats.read_word2vec_text(tmp_path / "v.txt")
+    np.testing.assert_allclose(back.vectors, vectors, rtol=1e-6, atol=0)
+
+
+def test_binary_layout_is_the_c_tools(tmp_path):
+    """Header "n d\\n", then word, space, d little-endian float32, newline per word."""
+    emb = make(n=2, d=3)
+    formats.write_word2vec_binary(emb, tmp_path / "v.bin")
+    expected = b"2 3\n"
+    for w, v in zip(emb.words, emb.vectors):
+        expected += w.encode() + b" " + struct.pack("<3f", *v.tolist()) + b"\n"
+    assert (tmp_path / "v.bin").read_bytes() == expected
+
+
+def test_empty_vocabulary_round_trips(tmp_path):
+    emb = Embeddings([], np.zeros((0, 5)))
+    for name in ("e.txt", "e.bin", "e.npz"):
+        emb.save(tmp_path / name)
+        back = Embeddings.load(tmp_path / name)
+        assert len(back) == 0 and back.vector_size == 5
+
+
+word_chars = st.characters(blacklist_categories=("Cs",),
+                           blacklist_characters=" \t\n\r\x0b\x0c\x00")
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_round_trip_property(tmp_path_factory, data):
+    words = data.draw(st.lists(st.text(word_chars, min_size=1, max_size=12), min_size=1,
+                               max_size=8, unique=True))
+    d = data.draw(st.integers(1, 5))
+    vectors = data.draw(hnp.arrays(np.float32, (len(words), d),
+                                   elements=st.floats(width=32, allow_nan=False,
+                                                      allow_infinity=False)))
+    emb = Embeddings(words, vectors)
+    directory = tmp_path_factory.mktemp("prop")
+    for name in ("p.txt", "p.bin", "p.npz"):
+        emb.save(directory / name)
+        back = Embeddings.load(directory / name)
+        assert back.words == emb.words
+        np.testing.assert_array_equal(back.vectors, emb.vectors)
+
+
+# ---------------------------------------------------------------------------- gensim interop
+@pytest.mark.parametrize("binary", [False, True])
+def test_gensim_reads_what_we_write(tmp_path, binary):
+    KeyedVectors = pytest.importorskip("gensim.models", reason="gensim (test extra) is the reference").KeyedVectors
+    emb = make(n=40, d=7)
+    path = tmp_path / ("v.bin" if binary else "v.txt")
+    emb.save(path)
+    kv = KeyedVectors.load_word2vec_format(str(path), binary=binary)
+    assert list(kv.index_to_key) == list(emb.words)
+    if binary:
+        np.testing.assert_array_equal(kv.vectors, emb.vectors)
+    else:
+        np.testing.assert_allclose(kv.vectors, emb.vectors, rtol=1e-6)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_we_read_what_gensim_writes(tmp_path, binary):
+    KeyedVectors = pytest.importorskip("gensim.models", reason="gensim (test extra) is the reference").KeyedVectors
+    rng = np.random.default_rng(3)
+    words = ["the", "of", "Straße", "日本"] + [f"w{i}" for i in range(30)]
+    vectors = rng.standard_normal((len(words), 9)).astype(np.float32)
+    kv = KeyedVectors(9)
+    kv.add_vectors(words, vectors)
+    path = tmp_path / ("g.bin" if binary else "g.txt")
+    kv.save_word2vec_format(str(path), binary=binary)
+    emb = Embeddings.load(path)
+    assert emb.words == tuple(words)
+    if binary:
+        np.testing.assert_array_equal(emb.vectors, vectors)
+    else:  # gensim writes str(float32): the shortest repr that restores the float32
+        np.testing.assert_array_equal(emb.vectors, vectors)
+
+
+# ---------------------------------------------------------------------------- the C tool
+def c_tool_bytes(words, vectors, binary):
+    """The bytes word2vec.c writes (its save loop, transcribed):
+
+        fprintf(fo, "%lld %lld\\n", vocab_size, layer1_size);
+        for (a = 0; a < vocab_size; a++) {
+          fprintf(fo, "%s ", vocab[a].word);
+          if (binary) for (b = 0; b < layer1_size; b++) fwrite(&syn0[..], sizeof(real), 1, fo);
+          else for (b = 0; b < layer1_size; b++) fprintf(fo, "%lf ", syn0[..]);
+          fprintf(fo, "\\n");
+        }
+    """
+    out = f"{len(words)} {vectors.shape[1]}\n".encode()
+    for w, v in zip(words, vectors):
+        out += w.encode() + b" "
+        if binary:
+            out += struct.pack(f"<{len(v)}f", *v.tolist())
+        else:
+            out += "".join("%lf " % x for x in v.tolist()).encode()
+        out += b"\n"
+    return out
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_reads_the_c_tools_files(tmp_path, binary):
+    rng = np.random.default_rng(4)
+    words = ["</s>", "the", "of", "Köln"]
+    vectors = rng.uniform(-1, 1, (4, 5)).astype(np.float32)
+    raw = c_tool_bytes(words, vectors, binary)
+    if not binary:
+        assert raw.splitlines()[1].endswith(b" ")  # "%lf " leaves a trailing space
+    path = tmp_path / ("c.bin" if binary else "c.txt")
+    path.write_bytes(raw)
+    emb = Embeddings.load(path)
+    assert emb.words == tuple(words)
+    if binary:
+        np.testing.assert_array_equal(emb.vectors, vectors)
+    else:  # "%lf" keeps six decimals
+        np.testing.assert_array_equal(emb.vectors, np.round(vectors.astype(np.float64), 6)
+                                      .astype(np.float32))
+
+
+def test_text_tolerates_crlf_trailing_space_and_trailing_blank_lines(tmp_path):
+    path = tmp_path / "v.txt"
+    path.write_bytes(b"2 3 \r\nfoo 1 2 3  \r\nbar\t-1.5 0 2e-3\r\n\r\n\n")
+    emb = Embeddings.load(path)
+    assert emb.words == ("foo", "bar")
+    np.testing.assert_array_equal(emb.vectors, np.float32([[1, 2, 3], [-1.5, 0, 2e-3]]))
+
+
+def test_binary_accepts_records_without_newline(tmp_path):
+    # gensim 4 writes no newline between records
+    path = tmp_path / "v.bin"
+    path.write_bytes(b"2 2\n" + b"a " + struct.pack("<2f", 1, 2) + b"b " + struct.pack("<2f", 3, 4))
+    emb = Embeddings.load(path)
+    assert emb.words == ("a", "b")
+    np.testing.assert_array_equal(emb.vectors, [[1, 2], [3, 4]])
+
+
+# ---------------------------------------------------------------------------- reading errors
+def write(tmp_path, name, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_missing_file_names_the_path(tmp_path):
+    for name in ("nope.txt", "nope.bin", "nope.npz"):
+        with pytest.raises(FileNotFoundError, match="nope"):
+            Embeddings.load(tmp_path / name)
+
+
+def test_unknown_extension_asks_for_format(tmp_path):
+    with pytest.raises(ValueError, match="format="):
+        Embeddings.load(tmp_path / "vectors.dat")
+    with pytest.raises(ValueError, match="format="):
+        make().save(tmp_path / "vectors")
+    with pytest.raises(ValueError, match="format"):
+        make().save(tmp_path / "v.txt", format="csv")
+
+
+@pytest.mark.parametrize("ext", ["txt", "bin"])
+@pytest.mark.parametrize("header", [b"3\n", b"three 2\n", b"3 2 1\n", b"-1 2\n", b"3 0\n", b"\n"])
+def test_malformed_header(tmp_path, ext, header):
+    path = write(tmp_path, f"h.{ext}", header + b"a 1 2\n")
+    with pytest.raises(ValueError, match=r"h\.%s.*(header|vector_size)" % ext):
+        Embeddings.load(path)
+
+
+def test_headerless_glove_file_gets_a_hint(tmp_path):
+    path = write(tmp_path, "glove.txt", b"the 0.1 0.2 0.3\nof 0.4 0.5 0.6\n")
+    with pytest.raises(ValueError, match=r"glove\.txt, line 1: .*without a header"):
+        Embeddings.load(path)
+
+
+def test_empty_file(tmp_path):
+    for name in ("e.txt", "e.bin"):
+        with pytest.raises(ValueError, match=f"{name}.*empty"):
+            Embeddings.load(write(tmp_path, name, b""))
+
+
+def test_text_wrong_number_of_values_names_the_line(tmp_path):
+    path = write(tmp_path, "v.txt", b"3 2\na 1 2\nb 1 2 3\nc 1 2\n")
+    with pytest.raises(ValueError, match=r"v\.txt, line 3: expected a word and 2 values.*found 3"):
+        Embeddings.load(path)
+    path = write(tmp_path, "v.txt", b"2 2\na 1 2\n\nb 1 2\n")
+    with pytest.raises(ValueError, match=r"line 3: .*empty line"):
+        Embeddings.load(path)
+
+
+def test_text_non_numeric_value_names_line_and_token(tmp_path):
+    path = write(tmp_path, "v.txt", b"2 3\na 1 2 3\nb 1 x7 3\n")
+    with pytest.raises(ValueError, match=r"v\.txt, line 3: value 2 of word 'b' .*'x7'"):
+        Embeddings.load(path)
+
+
+def test_text_truncated_names_the_line(tmp_path):
+    path = write(tmp_path, "v.txt", b"4 2\na 1 2\nb 1 2\n")
+    with pytest.raises(ValueError, match=r"v\.txt, line 4: file ends after 2 of the 4 vectors"):
+        Embeddings.load(path)
+
+
+def test_text_more_vectors_than_header(tmp_path):
+    path = write(tmp_path, "v.txt", b"1 2\na 1 2\nb 1 2\n")
+    with pytest.raises(ValueError, match=r"line 3: more vectors than the 1"):
+        Embeddings.load(path)
+
+
+def test_text_duplicate_word_names_both_lines(tmp_path):
+    path = write(tmp_path, "v.txt", b"3 1\na 1\nb 2\na 3\n")
+    with pytest.raises(ValueError, match=r"v\.txt, line 4: duplicate word 'a' \(first seen at line 2\)"):
+        Embeddings.load(path)
+
+
+def test_text_invalid_utf8(tmp_path):
+    path = write(tmp_path, "v.txt", b"2 1\na 1\nb\xff\xfe 2\n")
+    with pytest.raises(ValueError, match=r"v\.txt, line 3: word .* not valid UTF-8"):
+        Embeddings.load(path)
+    emb = Embeddings.load(path, encoding_errors="replace")
+    assert emb.words == ("a", "b\ufffd\ufffd")
+
+
+def binary_record(word: bytes, values, newline=True):
+    return word + b" " + struct.pack(f"<{len(values)}f", *values) + (b"\n" if newline else b"")
+
+
+def test_binary_truncated_inside_a_vector(tmp_path):
+    data = b"2 3\n" + binary_record(b"a", [1, 2, 3]) + binary_record(b"bb", [4, 5, 6])[:-6]
+    path = write(tmp_path, "v.bin", data)
+    offset = len(b"2 3\n" + binary_record(b"a", [1, 2, 3]))
+    with pytest.raises(ValueError, match=rf"v\.bin, record 2 at byte offset {offset}: file ends "
+                                         r"inside the vector of 'bb'"):
+        Embeddings.load(path)
+
+
+def test_binary_fewer_records_than_header(tmp_path):
+    data = b"3 2\n" + binary_record(b"a", [1, 2]) + binary_record(b"b", [3, 4])
+    path = write(tmp_path, "v.bin", data)
+    with pytest.raises(ValueError, match=rf"record 3 at byte offset {len(data)}: file ends after 2 of the 3"):
+        Embeddings.load(path)
+
+
+def test_binary_truncated_inside_a_word(tmp_path):
+    data = b"2 2\n" + binary_record(b"a", [1, 2]) + b"wor"
+    offset = len(data) - 3  # where "wor" starts
+    with pytest.raises(ValueError, match=rf"record 2 at byte offset {offset}: file ends inside the word"):
+        Embeddings.load(write(tmp_path, "v.bin", data))
+
+
+def test_binary_duplicate_and_invalid_utf8(tmp_path):
+    data = b"2 1\n" + binary_record(b"a", [1]) + binary_record(b"a", [2])
+    with pytest.raises(ValueError, match=r"v\.bin, record 2 at byte offset 11: duplicate word 'a' "
+                                         r"\(first seen at record 1\)"):
+        Embeddings.load(write(tmp_path, "v.bin", data))
+    data = b"2 1\n" + binary_record(b"a", [1]) + binary_record(b"\xc3(", [2])
+    with pytest.raises(ValueError, match=r"record 2 at byte offset 11: word .* not valid UTF-8"):
+        Embeddings.load(write(tmp_path, "v.bin", data))
+    assert Embeddings.load(tmp_path / "v.bin", encoding_errors="replace").words == ("a", "\ufffd(")
+
+
+def test_binary_wrong_vector_size_is_detected(tmp_path):
+    # vectors of 3 floats but the header says 2: the leftover bytes are not a word
+    data = b"2 2\n" + binary_record(b"a", [1, 2, 3]) + binary_record(b"b", [4, 5, 6])
+    with pytest.raises(ValueError, match=r"v\.bin, record 2 at byte offset"):
+        Embeddings.load(write(tmp_path, "v.bin", data))
+
+
+def test_binary_data_after_last_record(tmp_path):
+    data = b"1 1\n" + binary_record(b"a", [1]) + b"junk"
+    with pytest.raises(ValueError, match=r"v\.bin, byte offset 11: 4 bytes of data after the 1 records"):
+        Embeddings.load(write(tmp_path, "v.bin", data))
+
+
+def test_npz_errors(tmp_path):
+    with pytest.raises(ValueError, match=r"bad\.npz"):
+        Embeddings.load(write(tmp_path, "bad.npz", b"not a zip file at all"))
+    np.savez(tmp_path / "nowords.npz", W=np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"nowords\.npz: .*'words'"):
+        Embeddings.load(tmp_path / "nowords.npz")
+    np.savez(tmp_path / "shape.npz", words=np.array(["a", "b"]), W=np.zeros((3, 2)))
+    with pytest.raises(ValueError, match=r"shape\.npz: vectors has 3 rows but there are 2 words"):
+        Embeddings.load(tmp_path / "shape.npz")
+
+
+# ---------------------------------------------------------------------------- writing errors
+@pytest.mark.parametrize("name", ["v.txt", "v.bin"])
+@pytest.mark.parametrize("word", ["two words", "tab\there", "new\nline", ""])
+def test_words_that_word2vec_formats_cannot_hold(tmp_path, name, word):
+    emb = Embeddings(["ok", word], np.ones((2, 2)))
+    with pytest.raises(ValueError, match="cannot be stored.*npz"):
+        emb.save(tmp_path / name)
+    assert leftovers(tmp_path) == []
+    emb.save(tmp_path / "fine.npz")  # npz can
+    assert Embeddings.load(tmp_path / "fine.npz").words == ("ok", word)
+
+
+def test_failed_save_leaves_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "m.npz"
+    make(seed=1).save(path)
+    before = path.read_bytes()
+
+    def broken_savez(f, **arrays):
+        f.write(b"partial data")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", broken_savez)
+    with pytest.raises(OSError, match="disk full"):
+        make(seed=2).save(path)
+    assert path.read_bytes() == before
+    assert leftovers(tmp_path) == ["m.npz"]
+
+
+# ---------------------------------------------------------------------------- atomic_write
+def test_atomic_write_writes_and_replaces(tmp_path):
+    path = tmp_path / "f.txt"
+    with atomic_write(path, "w") as f:
+        f.write("héllo\n")
+    assert path.read_bytes() == "héllo\n".encode()
+    with atomic_write(str(path)) as f:
+        f.write(b"\x00\x01")
+    assert path.read_bytes() == b"\x00\x01"
+    assert leftovers(tmp_path) == ["f.txt"]
+
+
+@pytest.mark.parametrize("exc", [RuntimeError, KeyboardInterrupt])
+def test_atomic_write_failure_leaves_nothing(tmp_path, exc):
+    path = tmp_path / "f.bin"
+    with pytest.raises(exc):
+        with atomic_write(path) as f:
+            f.write(b"half")
+            raise exc()
+    assert leftovers(tmp_path) == []
+    path.write_bytes(b"old")
+    with pytest.raises(exc):
+        with atomic_write(path) as f:
+            f.write(b"new")
+            raise exc()
+    assert path.read_bytes() == b"old"
+    assert leftovers(tmp_path) == ["f.bin"]
+
+
+def test_atomic_write_permissions(tmp_path):
+    path = tmp_path / "f"
+    old = os.umask(0o027)
+    try:
+        with atomic_write(path) as f:
+            f.write(b"x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640  # as open() would create it
+    path.chmod(0o604)
+    with atomic_write(path) as f:
+        f.write(b"y")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o604  # replacing keeps the mode
+
+
+def test_atomic_write_bad_arguments(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing"):
+        with atomic_write(tmp_path / "missing" / "f"):
+            pass
+    with pytest.raises(ValueError, match="mode"):
+        with atomic_write(tmp_path / "f", "a"):
+            pass
+    with pytest.raises(IsADirectoryError):
+        with atomic_write(tmp_path):
+            pass
