@@ -52,7 +52,9 @@ def one_minus_sigmoid(x, exact):
         return np.float32(0.0)
     if x <= -SIG_MAX:
         return np.float32(1.0)
-    return np.float32(1.0) - _SIGMOID[int((x + np.float32(SIG_MAX)) * np.float32(SIG_SCALE))]
+    # clamped, so that a NaN score (a diverging run) cannot index outside the table
+    i = min(max(int((x + np.float32(SIG_MAX)) * np.float32(SIG_SCALE)), 0), _N_CELLS - 1)
+    return np.float32(1.0) - _SIGMOID[i]
 
 
 @numba.njit(**_NJIT)
@@ -61,7 +63,7 @@ def neg_log_sigmoid(x, exact):
     if exact or x >= SIG_MAX or x <= -SIG_MAX:
         return math.log1p(math.exp(-abs(x))) + max(-x, 0.0)
     f = (x + np.float32(SIG_MAX)) * np.float32(SIG_SCALE)
-    i = int(f)
+    i = min(max(int(f), 0), _N_CELLS - 1)
     frac = f - i
     return _NEG_LOG_SIGMOID[i] + frac * (_NEG_LOG_SIGMOID[i + 1] - _NEG_LOG_SIGMOID[i])
 
@@ -152,7 +154,7 @@ def _ns_coefficients(D, i, n_out, n_pad, lr, compute_loss, exact):
 
 
 @numba.njit(**_NJIT)
-def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, compute_loss, exact):
+def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, exact):
     """One skip-gram negative-sampling step for one center word (HogBatch form).
 
     Inputs are the rows ``w_i = W[ctx[i]]``, ``i < m`` (the words around the center);
@@ -164,6 +166,8 @@ def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, compute_loss, exact):
     with ∂L/∂w_i = Σ_j (σ(w_i·c_j) - y_j) c_j and ∂L/∂c_j = Σ_i (σ(w_i·c_j) - y_j) w_i
     (chapter *Negative sampling*). All gradients are taken at the current parameters,
     then applied (``θ ← θ - lr ∂L/∂θ``), so repeated rows get the exact gradient of L.
+    With ``tied`` (``W is C``) the input rows are copied to ``Wb`` first, since a row can be
+    both an input and an output.
 
     Scratch: ``outs`` and ``ctx`` have room for padding (``n_out`` rounded up to BLOCK,
     ``m`` rounded up to 2), ``Cb`` holds copies of the output rows, ``D`` the scores.
@@ -182,20 +186,26 @@ def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, compute_loss, exact):
         for j in range(0, n_pad, BLOCK):
             _dots6(wr, Cb, j, D, i)
         loss += _ns_coefficients(D, i, n_out, n_pad, lr, compute_loss, exact)
-    # outputs: c_j += Σ_i G[i, j] w_i, two input rows per pass (W is still unchanged)
+    # outputs: c_j += Σ_i G[i, j] w_i, two input rows per pass
     m2 = m
     if m2 % 2:
         ctx[m2] = ctx[0]
         for j in range(n_pad):
             D[m2, j] = 0.0
         m2 += 1
+    if tied:
+        for i in range(m2):
+            wr = W[ctx[i]]
+            wb = Wb[i]
+            for t in range(d):
+                wb[t] = wr[t]
     for j in range(n_pad):
         cr = C[outs[j]]
         for i in range(0, m2, 2):
             g0 = D[i, j]
             g1 = D[i + 1, j]
-            w0 = W[ctx[i]]
-            w1 = W[ctx[i + 1]]
+            w0 = Wb[i] if tied else W[ctx[i]]
+            w1 = Wb[i + 1] if tied else W[ctx[i + 1]]
             for t in range(d):
                 cr[t] += g0 * w0[t] + g1 * w1[t]
     # inputs: w_i += Σ_j G[i, j] c_j, from the copies of the output rows
@@ -298,8 +308,8 @@ def softmax_output_update(C, h, targets, n_t, lr, grad_h, scores):
 
 @numba.njit(**_NJIT)
 def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_alias,
-              mode, window, negative, cbow_exact, alpha, min_alpha, done0, total, seed,
-              compute_loss, buf, ctx, outs, Cb, D, h, grad_h, scores, stats):
+              mode, window, negative, cbow_exact, tied, alpha, min_alpha, done0, total, seed,
+              compute_loss, buf, ctx, outs, Cb, D, Wb, h, grad_h, scores, stats):
     """Train on sentences ``s_begin..s_end`` of an encoded corpus.
 
     Per sentence: drop words by subsampling (``keep`` probabilities); per remaining center
@@ -358,8 +368,8 @@ def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_ali
                         outs[n_out] = neg
                         n_out += 1
                 if mode == SG_NS:
-                    loss += sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, compute_loss,
-                                        False)
+                    loss += sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied,
+                                        compute_loss, False)
                     examples += m
                 else:
                     loss += cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, Cb, D,

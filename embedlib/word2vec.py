@@ -252,6 +252,7 @@ class Word2Vec:
         scratch = [dict(buf=np.empty(max_len, np.int32), ctx=np.empty(w2, np.int32),
                         outs=np.empty(kk, np.int32), Cb=np.empty((kk, d), np.float32),
                         D=np.empty((w2, kk), np.float32),
+                        Wb=np.empty((w2 if self.tied else 1, d), np.float32),
                         h=np.empty(d, np.float32), grad_h=np.empty(d, np.float32),
                         scores=np.empty(V if softmax else 1, np.float32))
                    for _ in range(T)]
@@ -262,6 +263,7 @@ class Word2Vec:
         args = (corpus.tokens, corpus.offsets)
         mode, window, negative = self.mode, self.window, self.negative
         cbow_exact, compute_loss = bool(self.cbow_exact), bool(self.compute_loss)
+        tied = bool(self.tied)
         job_seeds = _job_seeds(self.seed, E, len(job_tokens))
 
         bar = None
@@ -283,9 +285,9 @@ class Word2Vec:
                         for j in owners[t]:
                             K.train_job(W, C, *args, bounds[j], bounds[j + 1], keep,
                                         noise.prob, noise.alias, mode, window, negative,
-                                        cbow_exact, alpha0, min_alpha, float(done), float(total),
+                                        cbow_exact, tied, alpha0, min_alpha, float(done), float(total),
                                         job_seeds[epoch, j], compute_loss, sc["buf"], sc["ctx"],
-                                        sc["outs"], sc["Cb"], sc["D"], sc["h"],
+                                        sc["outs"], sc["Cb"], sc["D"], sc["Wb"], sc["h"],
                                         sc["grad_h"], sc["scores"], stats[t])
                             done += int(job_tokens[j])
                             progress[t] += int(job_tokens[j])
@@ -317,7 +319,7 @@ class Word2Vec:
                     bar.update(sum(progress) - shown)
                 tot = stats.sum(axis=0)
                 loss = tot[0] / tot[1] if (compute_loss and tot[1] > 0) else float("nan")
-                if compute_loss and not math.isfinite(loss):
+                if compute_loss and tot[1] > 0 and not math.isfinite(loss):
                     raise TrainingError(
                         f"training diverged in epoch {epoch + 1} (loss {loss}); "
                         f"try a smaller alpha than {alpha0}")

@@ -1,0 +1,220 @@
+"""embedlib's word2vec against gensim's, on the same corpus with the same hyperparameters.
+
+    python bench/word2vec_vs_gensim.py [--corpus PATH] [--epochs 5] [--seeds 3]
+
+For each architecture (skip-gram, CBOW) and worker count (1, 2), and each seed, the runs
+alternate (embedlib, gensim corpus_file, gensim iterable) so that drift in the machine's
+speed hits all of them alike; the table reports training words/s (raw corpus tokens x
+epochs / training seconds; vocabulary building excluded for all), the ratio to gensim's
+corpus_file mode, and quality as the mean over seeds: Spearman on WordSim353 and
+SimLex-999, and analogy accuracy on questions-words.txt (restrict_vocab=30000), all
+computed by embedlib's evaluators on every model's vectors. It also reports Numba's
+first-call compilation cost, with an empty and with a warm cache.
+
+Needs gensim (``pip install -e .[bench]``) and the corpus (default:
+``../shared/corpora/nltk_mix.txt.gz`` beside the project).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gzip
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "nltk_mix.txt.gz"
+HYPER = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5)
+
+
+def eval_files():
+    from gensim.test.utils import datapath
+    return datapath("wordsim353.tsv"), datapath("simlex999.txt"), datapath("questions-words.txt")
+
+
+def quality(emb):
+    from embedlib.evaluation import evaluate_analogies, evaluate_similarity
+    ws, sl, qw = eval_files()
+    an = evaluate_analogies(emb, qw, restrict_vocab=30000)
+    return dict(ws353=evaluate_similarity(emb, ws).spearman,
+                simlex=evaluate_similarity(emb, sl).spearman,
+                analogy=100 * an.accuracy, coverage=100 * an.coverage)
+
+
+def run_embedlib(corpus, sg, workers, seed, epochs):
+    from embedlib import Word2Vec
+    model = Word2Vec(sg=sg, workers=workers, seed=seed, epochs=epochs, verbose=False, **HYPER)
+    # the vocabulary is built with the corpus (timed apart); fit() then only trains
+    t0 = time.perf_counter()
+    model.fit(corpus)
+    seconds = time.perf_counter() - t0
+    return seconds, model.wv, model.history_[-1].loss
+
+
+def run_gensim(path, sg, workers, seed, epochs, corpus_file):
+    from gensim.models import Word2Vec as GW
+    from gensim.models.word2vec import LineSentence
+    from embedlib import Embeddings
+    alpha = 0.025 if sg else 0.05
+    model = GW(sg=sg, workers=workers, seed=seed, epochs=epochs, alpha=alpha, **HYPER)
+    if corpus_file:
+        model.build_vocab(corpus_file=str(path))
+    else:
+        model.build_vocab(LineSentence(str(path)))
+    t0 = time.perf_counter()
+    if corpus_file:
+        model.train(corpus_file=str(path), total_examples=model.corpus_count,
+                    total_words=model.corpus_total_words, epochs=epochs)
+    else:
+        model.train(LineSentence(str(path)), total_examples=model.corpus_count,
+                    total_words=model.corpus_total_words, epochs=epochs)
+    seconds = time.perf_counter() - t0
+    kv = model.wv
+    emb = Embeddings(list(kv.index_to_key), kv.vectors, model.syn1neg,
+                     counts=[kv.get_vecattr(w, "count") for w in kv.index_to_key])
+    return seconds, emb
+
+
+def jit_cost():
+    """Seconds for the first fit() in a fresh process, with an empty and a warm cache."""
+    code = ("import time; t=time.perf_counter(); import embedlib; "
+            "s=[['a','b','c','d'][i % 4:] + ['e'] for i in range(200)]; "
+            "embedlib.Word2Vec(sg=1, min_count=1, epochs=1, workers=1, verbose=False).fit(s); "
+            "embedlib.Word2Vec(sg=0, min_count=1, epochs=1, workers=1, verbose=False).fit(s); "
+            "print(time.perf_counter()-t)")
+    out = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=str(ROOT))
+        for label in ("empty cache", "warm cache"):
+            r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                               text=True, check=True)
+            out[label] = float(r.stdout.strip().splitlines()[-1])
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--arch", nargs="+", default=["sg", "cbow"], choices=["sg", "cbow"])
+    ap.add_argument("--no-iterable", action="store_true", help="skip gensim's iterable mode")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "word2vec.md")
+    args = ap.parse_args(argv)
+    if not args.corpus.exists():
+        sys.exit(f"corpus not found: {args.corpus} (pass --corpus PATH)")
+    try:
+        import gensim
+    except ImportError:
+        sys.exit("gensim is not installed: pip install -e .[bench]")
+    from embedlib import Corpus
+
+    tmp = Path(tempfile.mkdtemp())
+    plain = tmp / "corpus.txt"  # gensim's corpus_file mode reads plain text
+    with gzip.open(args.corpus, "rb") as src, open(plain, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+
+    t0 = time.perf_counter()
+    corpus = Corpus.from_file(args.corpus, min_count=HYPER["min_count"])
+    encode_s = time.perf_counter() - t0
+    raw = corpus.n_raw_tokens
+    print(f"{corpus}, {raw} raw tokens, encoded in {encode_s:.1f} s", flush=True)
+    # compile before timing anything
+    from embedlib import Word2Vec
+    for sg in (0, 1):
+        Word2Vec(sg=sg, min_count=1, epochs=1, workers=1, verbose=False).fit(
+            [["a", "b", "c"], ["b", "c", "a"]])
+
+    systems = [("embedlib", None), ("gensim corpus_file", True)]
+    if not args.no_iterable:
+        systems.append(("gensim iterable", False))
+    rows = []
+    for arch in args.arch:
+        sg = int(arch == "sg")
+        for workers in args.workers:
+            res = {name: [] for name, _ in systems}
+            for seed in range(1, args.seeds + 1):
+                for name, cf in systems:
+                    if name == "embedlib":
+                        secs, emb, _ = run_embedlib(corpus, sg, workers, seed, args.epochs)
+                    else:
+                        secs, emb = run_gensim(plain, sg, workers, seed, args.epochs, cf)
+                    q = quality(emb)
+                    wps = raw * args.epochs / secs
+                    res[name].append(dict(wps=wps, **q))
+                    print(f"{arch} workers={workers} seed={seed} {name}: {wps / 1e3:.0f}k words/s "
+                          f"ws353={q['ws353']:.3f} simlex={q['simlex']:.3f} "
+                          f"analogy={q['analogy']:.1f}% ({q['coverage']:.0f}% covered)",
+                          flush=True)
+            ref = res["gensim corpus_file"]
+            for name, _ in systems:
+                r = res[name]
+                ratios = [a["wps"] / b["wps"] for a, b in zip(r, ref)]
+                rows.append((arch, workers, name,
+                             statistics.mean(x["wps"] for x in r),
+                             statistics.mean(ratios),
+                             statistics.mean(x["ws353"] for x in r),
+                             statistics.mean(x["simlex"] for x in r),
+                             statistics.mean(x["analogy"] for x in r),
+                             statistics.mean(x["coverage"] for x in r)))
+    jit = jit_cost()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+    scaling = []
+    for arch in args.arch:
+        for name, _ in systems:
+            w = {r[1]: r[3] for r in rows if r[0] == arch and r[2] == name}
+            if 1 in w and 2 in w:
+                scaling.append(f"{arch}, {name}: {w[2] / w[1]:.2f}x")
+
+    lines = [
+        "# word2vec: embedlib against gensim",
+        "",
+        f"Date: {datetime.date.today().isoformat()}. Machine: {os.cpu_count()} cores "
+        f"({platform.processor() or platform.machine()}), Python {platform.python_version()}, "
+        f"gensim {gensim.__version__}, numpy {np.__version__}.",
+        "",
+        f"Corpus: `{args.corpus.name}`, {raw:,} tokens, vocabulary {len(corpus.vocab):,} "
+        f"(min_count 5). Hyperparameters for both: dim 100, window 5, negative 5, "
+        f"sample 1e-3, {args.epochs} epochs; alpha 0.025 (skip-gram) and 0.05 (CBOW). "
+        f"Speed: raw tokens x epochs / training seconds, mean over {args.seeds} seeds, runs "
+        "alternating between the systems; ratio: embedlib (or gensim iterable) over gensim "
+        "corpus_file in the same seed's round. Quality: mean over the seeds; Spearman x 1 on "
+        "WordSim353 and SimLex-999, analogy accuracy on questions-words.txt "
+        "(restrict_vocab 30000, 3CosAdd), all computed by embedlib's evaluators.",
+        "",
+        "| model | workers | system | words/s | ratio to gensim corpus_file | WordSim353 | "
+        "SimLex-999 | analogy % | analogy coverage % |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for arch, workers, name, wps, ratio, ws, sl, an, cov in rows:
+        lines.append(f"| {'skip-gram' if arch == 'sg' else 'CBOW'} | {workers} | {name} | "
+                     f"{wps / 1e3:,.0f}k | {ratio:.2f} | {ws:.3f} | {sl:.3f} | {an:.2f} | "
+                     f"{cov:.1f} |")
+    lines += ["", "Scaling, 2 workers over 1: " + "; ".join(scaling) + ".", "",
+              f"Corpus encoding by embedlib (read, count, encode; once per corpus): "
+              f"{encode_s:.1f} s.", "",
+              "First-call cost of Numba compilation (a fresh process fitting skip-gram and "
+              f"CBOW on a tiny corpus): {jit['empty cache']:.1f} s with an empty cache, "
+              f"{jit['warm cache']:.1f} s with a warm cache.", ""]
+    text = "\n".join(lines)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+import numpy as np
+import pytest
+
+from embedlib import Corpus, CorpusError, TrainingError, Word2Vec
+
+
+def topic_corpus(n_topics=5, words_per_topic=8, n_sentences=1500, length=10, seed=0):
+    """Sentences that each draw all their words from one topic."""
+    rng = np.random.default_rng(seed)
+    topics = [[f"t{k}w{i}" for i in range(words_per_topic)] for k in range(n_topics)]
+    sents = []
+    for _ in range(n_sentences):
+        k = rng.integers(n_topics)
+        sents.append(list(rng.choice(topics[k], size=length)))
+    return topics, sents
+
+
+@pytest.fixture(scope="module")
+def planted():
+    topics, sents = topic_corpus()
+    return topics, Corpus.from_sentences(sents, min_count=1)
+
+
+def topic_precision(wv, topics, topn=5):
+    hits = total = 0
+    for k, words in enumerate(topics):
+        for w in words:
+            for other, _ in wv.most_similar(w, topn=topn):
+                hits += other in words
+                total += 1
+    return hits / total
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+@pytest.mark.parametrize("softmax", [False, True])
+def test_neighbours_land_in_the_planted_topic(planted, sg, softmax):
+    topics, corpus = planted
+    model = Word2Vec(sg=sg, softmax=softmax, vector_size=20, window=4, sample=0, epochs=5,
+                     workers=1, seed=3, verbose=False).fit(corpus)
+    assert topic_precision(model.wv, topics) > 0.95
+    losses = model.loss_history_
+    assert len(losses) == 5 and all(np.isfinite(losses))
+    assert losses[-1] < losses[0]
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+def test_one_worker_and_a_seed_reproduce_bit_for_bit(planted, sg):
+    _, corpus = planted
+    kw = dict(sg=sg, vector_size=16, epochs=2, workers=1, verbose=False, batch_words=500)
+    a = Word2Vec(seed=7, **kw).fit(corpus)
+    b = Word2Vec(seed=7, **kw).fit(corpus)
+    c = Word2Vec(seed=8, **kw).fit(corpus)
+    assert np.array_equal(a.wv.vectors, b.wv.vectors)
+    assert np.array_equal(a.wv.context, b.wv.context)
+    assert a.loss_history_ == b.loss_history_
+    assert not np.array_equal(a.wv.vectors, c.wv.vectors)
+
+
+def test_several_workers_reach_the_same_quality_and_loss(planted):
+    topics, corpus = planted
+    kw = dict(sg=1, vector_size=20, window=4, sample=0, epochs=5, seed=3, verbose=False,
+              batch_words=1000)
+    one = Word2Vec(workers=1, **kw).fit(corpus)
+    two = Word2Vec(workers=2, **kw).fit(corpus)
+    assert topic_precision(two.wv, topics) > 0.95
+    # the loss is a mean per example, whatever the number of workers
+    assert two.history_[0].examples == pytest.approx(one.history_[0].examples, rel=0.02)
+    np.testing.assert_allclose(two.loss_history_, one.loss_history_, rtol=0.03)
+
+
+def test_tied_model_has_one_matrix(planted):
+    _, corpus = planted
+    model = Word2Vec(sg=1, tied=True, vector_size=10, epochs=1, workers=1,
+                     verbose=False).fit(corpus)
+    assert model.wv.context is None
+    assert np.isfinite(model.loss_history_[0])
+
+
+def test_loss_per_example_matches_its_definition_at_initialization():
+    """With C = 0 every score is 0, so each term of an example costs log 2. An example has
+    the positive term and k noise terms, less the draws that hit the center word and are
+    skipped (probability 1/V for V equally frequent words)."""
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(20)]
+    sents = [list(rng.permutation(words)) for _ in range(500)]
+    k = 3
+    model = Word2Vec(sg=1, negative=k, vector_size=8, alpha=1e-9, min_alpha=1e-9, epochs=1,
+                     sample=0, min_count=1, workers=1, verbose=False).fit(sents)
+    expected = np.log(2) * (1 + k * (1 - 1 / len(words)))
+    assert model.loss_history_[0] == pytest.approx(expected, rel=0.01)
+    assert model.history_[0].examples > 0
+
+
+def test_epoch_callbacks_and_history(planted):
+    _, corpus = planted
+    seen = []
+
+    class Recorder:
+        def on_epoch_end(self, model, stats):
+            seen.append(("obj", stats.epoch, model.wv.vectors.shape))
+
+    model = Word2Vec(vector_size=8, epochs=3, workers=1, verbose=False,
+                     callbacks=[lambda m, s: seen.append(("fn", s.epoch, s.loss)), Recorder()])
+    model.fit(corpus)
+    assert [e[:2] for e in seen] == [("fn", 1), ("obj", 1), ("fn", 2), ("obj", 2), ("fn", 3),
+                                     ("obj", 3)]
+    h = model.history_
+    assert [s.epoch for s in h] == [1, 2, 3]
+    assert all(s.words == corpus.n_tokens for s in h)
+    assert h[-1].alpha_end == pytest.approx(model.min_alpha)
+
+
+def test_progress_bar_only_when_verbose(planted, capsys):
+    _, corpus = planted
+    Word2Vec(vector_size=8, epochs=1, workers=1, verbose=False).fit(corpus)
+    assert capsys.readouterr().err == ""
+    Word2Vec(vector_size=8, epochs=1, workers=1, verbose=True).fit(corpus)
+    err = capsys.readouterr().err
+    assert "word2vec" in err and "loss" in err
+
+
+def test_defaults_follow_the_c_tool():
+    assert Word2Vec(sg=1).learning_rate == 0.025
+    assert Word2Vec(sg=0).learning_rate == 0.05
+    assert Word2Vec(sg=0, alpha=0.01).learning_rate == 0.01
+
+
+def test_initialization(planted):
+    _, corpus = planted
+    m = Word2Vec(vector_size=10, epochs=1, workers=1, verbose=False)
+    m.vocab = corpus.vocab
+    m._init_weights(len(corpus.vocab))
+    assert m._W.dtype == np.float32 and np.abs(m._W).max() < 0.5 / 10
+    assert np.all(m._C == 0)
+
+
+@pytest.mark.parametrize("kw,msg", [
+    (dict(vector_size=0), "vector_size"), (dict(window=0), "window"),
+    (dict(negative=0), "negative"), (dict(sample=-1e-3), "sample"),
+    (dict(alpha=0), "alpha"), (dict(alpha=float("nan")), "alpha"),
+    (dict(alpha=0.01, min_alpha=0.1), "min_alpha"), (dict(epochs=0), "epochs"),
+    (dict(workers=0), "workers"), (dict(sg=2), "sg"), (dict(min_count=0), "min_count"),
+    (dict(subsample_formula="x"), "subsample_formula"), (dict(vector_size=10.5), "vector_size"),
+    (dict(callbacks=[42]), "callback"),
+])
+def test_bad_parameters_name_the_parameter(kw, msg):
+    with pytest.raises((ValueError, TypeError), match=msg):
+        Word2Vec(**kw)
+
+
+def test_corpus_errors_surface_from_fit(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        Word2Vec(verbose=False).fit(tmp_path / "missing.txt")
+    with pytest.raises(CorpusError, match="min_count"):
+        Word2Vec(min_count=100, verbose=False).fit([["a", "b"]] * 3)
+
+
+def test_divergence_is_reported():
+    sents = [["a", "b", "c", "d", "e"] * 4] * 200
+    with pytest.raises(TrainingError, match="smaller alpha"):
+        Word2Vec(sg=1, alpha=10, min_alpha=10, sample=0, min_count=1, vector_size=8,
+                 epochs=3, workers=1, verbose=False).fit(sents)
