@@ -20,10 +20,10 @@ Three formats:
     only format that keeps the context matrix, counts and biases.
 
 Words in the word2vec formats cannot be empty or contain ASCII white space (space, tab,
-newline, CR, VT, FF) or NUL; writing such a word raises ValueError. All writes go through
-:func:`embedlib._atomic.atomic_write`, so a failure never leaves a partial file. Reading
-errors are ``ValueError``\\ s naming the file and the line (text) or the record number and
-byte offset (binary).
+newline, CR, VT, FF) or NUL; writing such a word raises ValueError. All writes go to a
+temporary file that is renamed into place, so a failure never leaves a partial file.
+Reading errors are ``ValueError``\\ s naming the file and the line (text) or the record
+number and byte offset (binary).
 """
 
 from __future__ import annotations

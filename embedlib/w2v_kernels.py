@@ -85,15 +85,9 @@ def _pad_outputs(outs, n_out):
 
 
 @numba.njit(**_NJIT)
-def _dots6(x, Cb, j, D, i):
-    """D[i, j:j+6] = x · Cb[j:j+6] (x one row, Cb a block of output rows)."""
+def _dots6(x, c0, c1, c2, c3, c4, c5, D, i, j):
+    """D[i, j:j+6] = x · c_u for six output rows c_0..c_5, in one pass over x."""
     d = x.shape[0]
-    c0 = Cb[j]
-    c1 = Cb[j + 1]
-    c2 = Cb[j + 2]
-    c3 = Cb[j + 3]
-    c4 = Cb[j + 4]
-    c5 = Cb[j + 5]
     a0 = a1 = a2 = a3 = a4 = a5 = x.dtype.type(0.0)
     for t in range(d):
         v = x[t]
@@ -112,15 +106,9 @@ def _dots6(x, Cb, j, D, i):
 
 
 @numba.njit(**_NJIT)
-def _axpy6(y, G, i, j, Cb):
-    """y += Σ_{u<6} G[i, j+u] Cb[j+u] in one pass over y."""
+def _axpy6(y, c0, c1, c2, c3, c4, c5, G, i, j):
+    """y += Σ_{u<6} G[i, j+u] c_u in one pass over y."""
     d = y.shape[0]
-    c0 = Cb[j]
-    c1 = Cb[j + 1]
-    c2 = Cb[j + 2]
-    c3 = Cb[j + 3]
-    c4 = Cb[j + 4]
-    c5 = Cb[j + 5]
     g0 = G[i, j]
     g1 = G[i, j + 1]
     g2 = G[i, j + 2]
@@ -184,7 +172,7 @@ def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, ex
     for i in range(m):
         wr = W[ctx[i]]
         for j in range(0, n_pad, BLOCK):
-            _dots6(wr, Cb, j, D, i)
+            _dots6(wr, Cb[j], Cb[j + 1], Cb[j + 2], Cb[j + 3], Cb[j + 4], Cb[j + 5], D, i, j)
         loss += _ns_coefficients(D, i, n_out, n_pad, lr, compute_loss, exact)
     # outputs: c_j += Σ_i G[i, j] w_i, two input rows per pass
     m2 = m
@@ -212,13 +200,12 @@ def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, ex
     for i in range(m):
         wr = W[ctx[i]]
         for j in range(0, n_pad, BLOCK):
-            _axpy6(wr, D, i, j, Cb)
+            _axpy6(wr, Cb[j], Cb[j + 1], Cb[j + 2], Cb[j + 3], Cb[j + 4], Cb[j + 5], D, i, j)
     return loss
 
 
 @numba.njit(**_NJIT)
-def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, Cb, D, cbow_exact, compute_loss,
-                   exact):
+def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, compute_loss, exact):
     """One CBOW negative-sampling step: predict the center word from the mean of its context.
 
     h = (1/m) Σ_i w_i with w_i = W[ctx[i]];  L = -log σ(h·c_0) - Σ_{j≥1} log σ(-h·c_j).
@@ -239,18 +226,16 @@ def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, Cb, D, cbow_exact, 
             h[t] += wr[t]
     for t in range(d):
         h[t] *= inv
-    for j in range(n_pad):
-        cr = C[outs[j]]
-        cb = Cb[j]
-        for t in range(d):
-            cb[t] = cr[t]
+    # scores and ∂L/∂h from the output rows as they are, before any of them moves
     for j in range(0, n_pad, BLOCK):
-        _dots6(h, Cb, j, D, 0)
+        _dots6(h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]], C[outs[j + 3]], C[outs[j + 4]],
+               C[outs[j + 5]], D, 0, j)
     loss = _ns_coefficients(D, 0, n_out, n_pad, lr, compute_loss, exact)
     for t in range(d):
         grad_h[t] = 0.0
     for j in range(0, n_pad, BLOCK):
-        _axpy6(grad_h, D, 0, j, Cb)
+        _axpy6(grad_h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]], C[outs[j + 3]],
+               C[outs[j + 4]], C[outs[j + 5]], D, 0, j)
     for j in range(n_out):
         cr = C[outs[j]]
         g = D[0, j]
@@ -372,7 +357,7 @@ def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_ali
                                         compute_loss, False)
                     examples += m
                 else:
-                    loss += cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, Cb, D,
+                    loss += cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D,
                                            cbow_exact, compute_loss, False)
                     examples += 1
             elif mode == SG_SOFTMAX:

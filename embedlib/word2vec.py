@@ -58,39 +58,67 @@ class EpochStats:
 class Word2Vec:
     """Skip-gram or CBOW word vectors, trained with negative sampling or the full softmax.
 
-    Parameters (gensim's names where gensim has them)
-    ----------
-    sg : 1 for skip-gram, 0 for CBOW (default, as in gensim and the C tool).
-    vector_size : dimension d of the vectors.
-    window : maximum distance between a center word and a context word; for each center
-        word the window is shrunk to a size drawn uniformly from 1..window (the C code's
-        "b"), which weights a context word at distance δ by (window - δ + 1) / window.
-    negative : number k of noise words per positive example (negative sampling).
-    ns_exponent : the noise distribution is unigram ** ns_exponent (0.75).
-    softmax : train the full softmax instead of negative sampling (costs O(V·d) per
-        example: for small vocabularies and for teaching).
-    sample : subsampling threshold t (0 disables it).
-    subsample_formula : "c" (keep = sqrt(t/f) + t/f, the C code and gensim) or "paper"
-        (keep = sqrt(t/f)).
-    min_count, max_vocab_size : vocabulary limits (see :class:`embedlib.corpus.Corpus`).
-    epochs : passes over the corpus.
-    alpha : initial learning rate; None means 0.025 for skip-gram and 0.05 for CBOW (the C
-        tool's defaults). It decays linearly to ``min_alpha`` over all epochs.
-    min_alpha : final learning rate.
-    workers : training threads (None: all cores).
-    seed : seed of initialization and of every random draw.
-    tied : one matrix for words and contexts (``C is W``). Initialized like W.
-    cbow_exact : CBOW only. False (default) adds the hidden-layer gradient undivided to
-        every context vector, as the C code and gensim do; True divides it by the number of
-        context words, the exact gradient of the mean.
-    compute_loss : accumulate the training loss (costs a log per term).
-    batch_words : tokens per job (the unit of work and of progress reports).
-    verbose : show a progress bar with words/s and the loss.
-    callbacks : callables ``f(model, stats)`` (or objects with ``on_epoch_end(model, stats)``)
-        run after each epoch.
+    Parameter names follow gensim's where gensim has the parameter.
 
-    After :meth:`fit`: ``wv`` (an :class:`~embedlib.embeddings.Embeddings` holding W and
-    C), ``vocab``, ``history_`` (one :class:`EpochStats` per epoch) and ``loss_history_``.
+    Parameters
+    ----------
+    sg : {0, 1}
+        1 for skip-gram, 0 for CBOW (the default, as in gensim and the C tool).
+    vector_size : int
+        Dimension d of the vectors.
+    window : int
+        Maximum distance between a center word and a context word. For each center word
+        the window shrinks to a size drawn uniformly from 1..window (the C code's ``b``),
+        which weights a context word at distance δ by (window - δ + 1) / window.
+    negative : int
+        Number k of noise words per positive example (negative sampling).
+    ns_exponent : float
+        The noise distribution is unigram ** ns_exponent (0.75 in the paper).
+    softmax : bool
+        Train the full softmax instead of negative sampling. Costs O(V·d) per example:
+        for small vocabularies and for teaching.
+    sample : float
+        Subsampling threshold t (0 disables subsampling).
+    subsample_formula : {"c", "paper"}
+        ``"c"``: keep = sqrt(t/f) + t/f (the C code and gensim); ``"paper"``:
+        keep = sqrt(t/f).
+    min_count, max_vocab_size : int
+        Vocabulary limits (see :class:`embedlib.corpus.Corpus`).
+    epochs : int
+        Passes over the corpus.
+    alpha : float or None
+        Initial learning rate; None means 0.025 for skip-gram and 0.05 for CBOW (the C
+        tool's defaults). It decays linearly to ``min_alpha`` over all epochs.
+    min_alpha : float
+        Final learning rate.
+    workers : int or None
+        Training threads (None: all cores).
+    seed : int
+        Seed of the initialization and of every random draw.
+    tied : bool
+        One matrix for words and contexts (``C is W``), initialized like W.
+    cbow_exact : bool
+        CBOW only. False (the default) adds the hidden layer's gradient undivided to every
+        context vector, as the C code and gensim do; True divides it by the number of
+        context words, the exact gradient of the mean.
+    compute_loss : bool
+        Accumulate the training loss.
+    batch_words : int
+        Tokens per job (the unit of work and of progress reports).
+    verbose : bool
+        Show a progress bar with words/s and the loss.
+    callbacks : sequence
+        Callables ``f(model, stats)``, or objects with ``on_epoch_end(model, stats)``, run
+        after each epoch.
+
+    Attributes
+    ----------
+    wv : Embeddings
+        After :meth:`fit`: the word vectors W and the context vectors C.
+    vocab : Vocabulary
+        The vocabulary, sorted by frequency.
+    history_ : list of EpochStats
+        One entry per epoch; ``loss_history_`` lists the mean losses.
     """
 
     def __init__(self, *, sg=0, vector_size=100, window=5, negative=5, ns_exponent=0.75,
@@ -249,12 +277,13 @@ class Word2Vec:
         w2 = 2 * self.window + 2                         # room to pad to an even count
         kk = -(-(self.negative + 1) // K.BLOCK) * K.BLOCK  # padded to whole blocks
         softmax = self.softmax
-        scratch = [dict(buf=np.empty(max_len, np.int32), ctx=np.empty(w2, np.int32),
-                        outs=np.empty(kk, np.int32), Cb=np.empty((kk, d), np.float32),
-                        D=np.empty((w2, kk), np.float32),
-                        Wb=np.empty((w2 if self.tied else 1, d), np.float32),
-                        h=np.empty(d, np.float32), grad_h=np.empty(d, np.float32),
-                        scores=np.empty(V if softmax else 1, np.float32))
+        scratch = [dict(buf=_padded(max_len, np.int32), ctx=_padded(w2, np.int32),
+                        outs=_padded(kk, np.int32), Cb=_padded((kk, d), np.float32),
+                        D=_padded((w2, kk), np.float32),
+                        Wb=_padded((w2 if self.tied else 1, d), np.float32),
+                        h=_padded(d, np.float32), grad_h=_padded(d, np.float32),
+                        scores=_padded(V if softmax else 1, np.float32),
+                        stats=_padded(4, np.float64))
                    for _ in range(T)]
         share_tokens = [int(job_tokens[o].sum()) for o in owners]
         alpha0, min_alpha = self.learning_rate, float(self.min_alpha)
@@ -273,7 +302,9 @@ class Word2Vec:
                        desc="word2vec", smoothing=0.1)
         try:
             for epoch in range(E):
-                stats = np.zeros((T, 4), dtype=np.float64)
+                stats = [sc["stats"] for sc in scratch]
+                for st in stats:
+                    st[:] = 0
                 progress = [0] * T
                 errors = []
 
@@ -288,7 +319,7 @@ class Word2Vec:
                                         cbow_exact, tied, alpha0, min_alpha, float(done), float(total),
                                         job_seeds[epoch, j], compute_loss, sc["buf"], sc["ctx"],
                                         sc["outs"], sc["Cb"], sc["D"], sc["Wb"], sc["h"],
-                                        sc["grad_h"], sc["scores"], stats[t])
+                                        sc["grad_h"], sc["scores"], sc["stats"])
                             done += int(job_tokens[j])
                             progress[t] += int(job_tokens[j])
                     except BaseException as e:  # surfaced in the main thread
@@ -306,10 +337,10 @@ class Word2Vec:
                         now = sum(progress)
                         bar.update(now - shown)
                         shown = now
-                        ex = stats[:, 1].sum()
+                        ex = sum(st[1] for st in stats)
                         if compute_loss and ex > 0:
-                            bar.set_postfix(epoch=epoch + 1, loss=f"{stats[:, 0].sum() / ex:.4f}",
-                                            refresh=False)
+                            cur = sum(st[0] for st in stats) / ex
+                            bar.set_postfix(epoch=epoch + 1, loss=f"{cur:.4f}", refresh=False)
                 for th in threads:
                     th.join()
                 seconds = time.perf_counter() - t0
@@ -317,7 +348,7 @@ class Word2Vec:
                     raise errors[0]
                 if bar is not None:
                     bar.update(sum(progress) - shown)
-                tot = stats.sum(axis=0)
+                tot = np.sum(stats, axis=0)
                 loss = tot[0] / tot[1] if (compute_loss and tot[1] > 0) else float("nan")
                 if compute_loss and tot[1] > 0 and not math.isfinite(loss):
                     raise TrainingError(
@@ -345,6 +376,17 @@ class Word2Vec:
     def loss_history_(self) -> list[float]:
         """Mean training loss of each epoch."""
         return [s.loss for s in self.history_]
+
+
+def _padded(shape, dtype) -> np.ndarray:
+    """A zeroed array that shares no cache line with any other (threads write their scratch
+    arrays constantly; two of them in one 64-byte line would bounce it between cores)."""
+    dtype = np.dtype(dtype)
+    n = int(np.prod(shape))
+    pad = 128 // dtype.itemsize
+    raw = np.zeros(n + 3 * pad, dtype=dtype)
+    start = (-raw.ctypes.data % 64) // dtype.itemsize + pad
+    return raw[start:start + n].reshape(shape)
 
 
 def _job_seeds(seed: int, epochs: int, n_jobs: int) -> np.ndarray:

@@ -43,7 +43,7 @@ def cbow_loss_and_step(W, C, ctx, outs, lr, cbow_exact):
     o = np.zeros(n_pad, np.int32)
     o[:n_out] = outs
     return K.cbow_ns_update(W, C, np.array(ctx, np.int32), m, o, n_out, lr, np.empty(d),
-                            np.empty(d), np.empty((n_pad, d)), np.empty((2, n_pad)),
+                            np.empty(d), np.empty((2, n_pad)),
                             cbow_exact, True, True)
 
 
