@@ -27,6 +27,9 @@ import numpy as np
 from .sampling import alias_draw, rand_below, rand_float, splitmix64
 
 _NJIT = dict(cache=True, nogil=True, fastmath=True)
+# Small helpers are inlined into the kernels at Numba's level: a call that passes array views
+# to a separately compiled function is not inlined by LLVM and costs twice the time.
+_NJIT_INLINE = dict(_NJIT, inline="always")
 
 SG_NS, CBOW_NS, SG_SOFTMAX, CBOW_SOFTMAX = 0, 1, 2, 3
 
@@ -43,7 +46,7 @@ _NEG_LOG_SIGMOID = np.log1p(np.exp(-(np.arange(_N_CELLS + 1) / SIG_SCALE - SIG_M
                             ).astype(np.float32)
 
 
-@numba.njit(**_NJIT)
+@numba.njit(**_NJIT_INLINE)
 def one_minus_sigmoid(x, exact):
     """1 - σ(x) = σ(-x): the factor in every negative-sampling gradient."""
     if exact:
@@ -57,7 +60,7 @@ def one_minus_sigmoid(x, exact):
     return np.float32(1.0) - _SIGMOID[i]
 
 
-@numba.njit(**_NJIT)
+@numba.njit(**_NJIT_INLINE)
 def neg_log_sigmoid(x, exact):
     """-log σ(x) = log(1 + e^-x), the loss of one term."""
     if exact or x >= SIG_MAX or x <= -SIG_MAX:
@@ -75,7 +78,7 @@ def neg_log_sigmoid(x, exact):
 BLOCK = 6
 
 
-@numba.njit(**_NJIT)
+@numba.njit(**_NJIT_INLINE)
 def _pad_outputs(outs, n_out):
     n = n_out
     while n % BLOCK:
@@ -84,7 +87,7 @@ def _pad_outputs(outs, n_out):
     return n
 
 
-@numba.njit(**_NJIT)
+@numba.njit(**_NJIT_INLINE)
 def _dots6(x, c0, c1, c2, c3, c4, c5, D, i, j):
     """D[i, j:j+6] = x · c_u for six output rows c_0..c_5, in one pass over x."""
     d = x.shape[0]
@@ -105,7 +108,7 @@ def _dots6(x, c0, c1, c2, c3, c4, c5, D, i, j):
     D[i, j + 5] = a5
 
 
-@numba.njit(**_NJIT)
+@numba.njit(**_NJIT_INLINE)
 def _axpy6(y, c0, c1, c2, c3, c4, c5, G, i, j):
     """y += Σ_{u<6} G[i, j+u] c_u in one pass over y."""
     d = y.shape[0]
@@ -119,7 +122,7 @@ def _axpy6(y, c0, c1, c2, c3, c4, c5, G, i, j):
         y[t] += g0 * c0[t] + g1 * c1[t] + g2 * c2[t] + g3 * c3[t] + g4 * c4[t] + g5 * c5[t]
 
 
-@numba.njit(**_NJIT)
+@numba.njit(**_NJIT_INLINE)
 def _ns_coefficients(D, i, n_out, n_pad, lr, compute_loss, exact):
     """Turn scores D[i, j] = w·c_j into steps G[i, j] = -lr ∂L/∂(w·c_j) (in place).
 
@@ -141,7 +144,7 @@ def _ns_coefficients(D, i, n_out, n_pad, lr, compute_loss, exact):
     return loss
 
 
-@numba.njit(**_NJIT)
+@numba.njit(**_NJIT_INLINE)  # inlined into train_job, where exact=False folds away
 def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, exact):
     """One skip-gram negative-sampling step for one center word (HogBatch form).
 
@@ -204,7 +207,7 @@ def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, ex
     return loss
 
 
-@numba.njit(**_NJIT)
+@numba.njit(**_NJIT_INLINE)
 def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, compute_loss, exact):
     """One CBOW negative-sampling step: predict the center word from the mean of its context.
 

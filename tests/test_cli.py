@@ -1,0 +1,449 @@
+"""The ``embedlib`` command line: train, eval, neighbors, and how it reports errors.
+
+Most tests call :func:`embedlib.cli.main` in-process; one runs ``python -m embedlib`` in a
+subprocess to check the wiring and the exit statuses of the real command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from embedlib import Embeddings, TrainingError, Word2Vec, cli
+from embedlib.evaluation import evaluate_analogies, evaluate_similarity
+
+TOPICS = [[f"t{k}w{i}" for i in range(6)] for k in range(4)]
+FAST = ["-q", "--workers", "1", "--min-count", "1", "--vector-size", "8", "--epochs", "2"]
+
+
+def run(capsys, *argv):
+    """``main(argv)`` in-process: (exit status, stdout, stderr)."""
+    status = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return status, out, err
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """400 sentences of 8 words, each drawn from one of 4 topics, plus a word seen twice."""
+    rng = np.random.default_rng(0)
+    lines = [" ".join(rng.choice(TOPICS[rng.integers(4)], size=8)) for _ in range(400)]
+    lines[10] += " rareword"
+    lines[20] += " rareword"
+    path = tmp_path_factory.mktemp("corpus") / "corpus.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def out_dir(tmp_path):
+    d = tmp_path / "out"
+    d.mkdir()
+    return d
+
+
+# ---------------------------------------------------------------------------- train
+@pytest.mark.parametrize("model", ["sgns", "cbow"])
+@pytest.mark.parametrize("name,binary", [("v.txt", False), ("v.bin", True), ("v.npz", False)])
+def test_train_writes_vectors_that_embedlib_and_gensim_read(capsys, corpus, out_dir, model,
+                                                            name, binary):
+    path = out_dir / name
+    status, out, err = run(capsys, "train", model, corpus, "-o", path, *FAST)
+    assert status == 0 and out == ""
+    assert sorted(p.name for p in out_dir.iterdir()) == [name]  # no temporary file left
+    emb = Embeddings.load(path)
+    assert emb.vectors.shape == (25, 8)
+    assert set(emb.words) == {w for t in TOPICS for w in t} | {"rareword"}
+    # the report on stderr: one line per epoch with loss and speed, then the output path
+    epochs = [line for line in err.splitlines() if line.startswith("epoch ")]
+    assert [line.split(":")[0] for line in epochs] == ["epoch 1/2", "epoch 2/2"]
+    assert all("loss " in line and "words/s" in line for line in epochs)
+    assert f"wrote {path}" in err.splitlines()[-1]
+    if name.endswith(".npz"):
+        assert emb.context is not None and emb.context.shape == (25, 8)
+        assert emb.counts is not None and emb.counts.sum() == 400 * 8 + 2
+    else:
+        KeyedVectors = pytest.importorskip("gensim.models").KeyedVectors
+        kv = KeyedVectors.load_word2vec_format(str(path), binary=binary)
+        assert list(kv.index_to_key) == list(emb.words)
+        np.testing.assert_array_equal(kv.vectors, emb.vectors)
+
+
+def test_options_reach_the_model(capsys, corpus, out_dir):
+    base = ["-q", "--workers", "1", "--epochs", "1"]
+    path = out_dir / "v.txt"
+    assert run(capsys, "train", "sgns", corpus, "-o", path, *base, "--vector-size", "7",
+               "--min-count", "1")[0] == 0
+    emb = Embeddings.load(path)
+    assert emb.vector_size == 7 and "rareword" in emb
+    # --min-count 3 drops the word seen twice
+    assert run(capsys, "train", "sgns", corpus, "-o", path, *base, "--min-count", "3")[0] == 0
+    emb = Embeddings.load(path)
+    assert "rareword" not in emb and len(emb) == 24
+    assert emb.vector_size == Word2Vec.__init__.__kwdefaults__["vector_size"]
+    assert run(capsys, "train", "cbow", corpus, "-o", path, *base, "--max-vocab-size", "5",
+               "--vector-size", "4", "--min-count", "1")[0] == 0
+    assert len(Embeddings.load(path)) == 5
+    # --tied: one matrix, so the npz has no context matrix
+    npz = out_dir / "tied.npz"
+    assert run(capsys, "train", "sgns", corpus, "-o", npz, *FAST, "--tied")[0] == 0
+    assert Embeddings.load(npz).context is None
+
+
+def test_options_are_passed_to_word2vec(capsys, corpus, out_dir, monkeypatch):
+    """Every option lands in the Word2Vec parameter of the same name."""
+    seen = {}
+    original = Word2Vec.__init__
+    defaults = dict(original.__kwdefaults__)
+
+    @functools.wraps(original)  # keeps the signature the parser reads its defaults from
+    def spy(self, **kwargs):
+        seen.update(kwargs)
+        original(self, **kwargs)
+
+    monkeypatch.setattr(Word2Vec, "__init__", spy)
+    argv = ["--vector-size", "6", "--window", "3", "--negative", "4", "--ns-exponent", "0.5",
+            "--sample", "0", "--subsample-formula", "paper", "--min-count", "1",
+            "--max-vocab-size", "20", "--epochs", "1", "--alpha", "0.03", "--min-alpha",
+            "0.001", "--workers", "1", "--seed", "9", "--tied", "--softmax", "--cbow-exact",
+            "-q"]
+    assert run(capsys, "train", "cbow", corpus, "-o", out_dir / "v.txt", *argv)[0] == 0
+    assert seen == dict(sg=0, vector_size=6, window=3, negative=4, ns_exponent=0.5, sample=0.0,
+                        subsample_formula="paper", min_count=1, max_vocab_size=20, epochs=1,
+                        alpha=0.03, min_alpha=0.001, workers=1, seed=9, tied=True,
+                        softmax=True, cbow_exact=True, verbose=False)
+    seen.clear()
+    assert run(capsys, "train", "sgns", corpus, "-o", out_dir / "v.txt", "-q",
+               "--min-count", "1", "--epochs", "1", "--workers", "1")[0] == 0
+    for name in ("compute_loss", "batch_words", "callbacks", "verbose", "cbow_exact"):
+        defaults.pop(name)
+    assert seen == {**defaults, "sg": 1, "min_count": 1, "epochs": 1, "workers": 1,
+                    "verbose": False}
+
+
+def test_seed_with_one_worker_reproduces_the_file(capsys, corpus, out_dir):
+    files = []
+    for name, seed in (("a.txt", 5), ("b.txt", 5), ("c.txt", 6)):
+        path = out_dir / name
+        assert run(capsys, "train", "sgns", corpus, "-o", path, *FAST, "--seed", seed)[0] == 0
+        files.append(path.read_bytes())
+    assert files[0] == files[1]
+    assert files[0] != files[2]
+
+
+def test_progress_bar_on_stderr_unless_quiet(capsys, corpus, out_dir):
+    argv = ["train", "cbow", corpus, "-o", out_dir / "v.txt", "--workers", "1", "--min-count",
+            "1", "--epochs", "1", "--vector-size", "4"]
+    status, out, err = run(capsys, *argv)
+    assert status == 0 and out == "" and "word2vec: 100%" in err
+    status, out, err = run(capsys, *argv, "--quiet")
+    assert status == 0 and out == "" and "%|" not in err
+
+
+def test_output_format_from_extension_and_binary_flag(capsys, corpus, out_dir):
+    # no known extension: text, or binary with --binary; .bin is binary without the flag
+    for name, flag, fmt in (("plain", [], "text"), ("flagged", ["--binary"], "binary"),
+                            ("v.bin", [], "binary")):
+        assert run(capsys, "train", "sgns", corpus, "-o", out_dir / name, *FAST, *flag)[0] == 0
+        assert len(Embeddings.load(out_dir / name, format=fmt)) == 25
+    status, _, err = run(capsys, "train", "sgns", corpus, "-o", out_dir / "v.npz", *FAST,
+                         "--binary")
+    assert status == 2 and "--binary conflicts" in err
+    assert not (out_dir / "v.npz").exists()
+
+
+def _subparser(parser, *path):
+    for name in path:
+        action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = action.choices[name]
+    return parser
+
+
+@pytest.mark.parametrize("model,sg", [("sgns", 1), ("cbow", 0)])
+def test_help_shows_the_python_defaults(capsys, model, sg):
+    defaults = Word2Vec.__init__.__kwdefaults__
+    parser = _subparser(cli.build_parser(), "train", model)
+    options = {a.dest: a for a in parser._actions if a.option_strings}
+    params = set(defaults) - {"sg", "compute_loss", "batch_words", "verbose", "callbacks"}
+    if sg:
+        params.remove("cbow_exact")  # CBOW only
+    assert params <= set(options)
+    for name in params:
+        assert options[name].default == defaults[name], name
+        assert "--" + name.replace("_", "-") in options[name].option_strings
+    status, out, _ = run(capsys, "train", model, "--help")
+    assert status == 0
+    text = " ".join(out.split())  # undo argparse's line wrapping
+    for name, metavar in (("vector_size", "D"), ("window", "N"), ("negative", "K"),
+                          ("sample", "T"), ("min_alpha", "A"), ("seed", "S")):
+        option = "--" + name.replace("_", "-") + " " + metavar
+        help_text = text[text.rindex(option):]  # rindex: not the usage line
+        help_text = help_text[:help_text.index(")", help_text.index("(default: ")) + 1]
+        assert help_text.endswith(f"(default: {defaults[name]})"), help_text
+    alpha = Word2Vec(sg=sg, verbose=False).learning_rate
+    assert f"(default: {alpha:g})" in text
+    assert ("--cbow-exact" in text) == (not sg)
+
+
+# ---------------------------------------------------------------------------- train errors
+def _bad_utf8(d):
+    p = d / "latin1.txt"
+    p.write_bytes("caf\u00e9 au lait\n".encode("latin-1") * 3)
+    return p
+
+
+@pytest.mark.parametrize("case,make,extra,expect", [
+    ("missing corpus", lambda d: d / "nope.txt", [], "corpus file not found"),
+    ("corpus is a directory", lambda d: d, [], "is a directory"),
+    ("empty corpus", lambda d: (d / "e.txt", (d / "e.txt").write_text(""))[0], [],
+     "is empty"),
+    ("all under min-count", None, ["--min-count", "1000"],
+     "every word occurs fewer than --min-count=1000 times"),
+    ("vector size 0", None, ["--vector-size", "0"], "--vector-size must be in [1, 100000], got 0"),
+    ("negative alpha", None, ["--alpha", "-1"], "--alpha must be in (0, 10], got -1.0"),
+    ("min alpha above alpha", None, ["--alpha", "0.01", "--min-alpha", "0.1"],
+     "--min-alpha (0.1) must not exceed --alpha (0.01)"),
+    ("nan sample", None, ["--sample", "nan"], "--sample must be in [0, 1], got nan"),
+    ("bad utf-8", _bad_utf8, [], "line 1: bytes that are not UTF-8"),
+    ("output directory missing", None, ["-o", "{out}/missing/v.txt"], "does not exist"),
+    ("output is a directory", None, ["-o", "{out}"], "is a directory"),
+])
+def test_train_user_errors(capsys, corpus, tmp_path, out_dir, case, make, extra, expect):
+    path = make(tmp_path) if make else corpus
+    extra = [a.replace("{out}", str(out_dir)) for a in extra]
+    output = [] if "-o" in extra else ["-o", out_dir / "v.txt"]
+    status, out, err = run(capsys, "train", "sgns", path, *output, *FAST, *extra)
+    assert status == 1, case
+    assert out == ""
+    assert err.startswith("embedlib: error: ") and expect in err, err
+    assert list(out_dir.iterdir()) == []  # neither the output nor a temporary file
+
+
+def test_encoding_errors_replace_accepts_bad_bytes(capsys, tmp_path, out_dir):
+    status, _, err = run(capsys, "train", "sgns", _bad_utf8(tmp_path), "-o", out_dir / "v.txt",
+                         *FAST, "--encoding-errors", "replace")
+    assert status == 0 and "3 lines" in err and "warning" in err
+    assert "caf\ufffd" in Embeddings.load(out_dir / "v.txt")
+
+
+@pytest.mark.parametrize("exc,status,message", [
+    (KeyboardInterrupt(), 130, "embedlib: interrupted"),
+    (TrainingError("training diverged in epoch 1; try a smaller alpha than 5.0"), 1,
+     "embedlib: error: training diverged in epoch 1; try a smaller --alpha than 5.0"),
+])
+def test_failure_during_training_writes_nothing(capsys, corpus, out_dir, monkeypatch, exc,
+                                                status, message):
+    def fail(self, corpus):
+        raise exc
+
+    monkeypatch.setattr(Word2Vec, "fit", fail)
+    got, _, err = run(capsys, "train", "sgns", corpus, "-o", out_dir / "v.txt", *FAST)
+    assert got == status
+    assert err.splitlines()[-1] == message
+    assert list(out_dir.iterdir()) == []
+
+
+def test_interrupt_while_writing_leaves_no_partial_file(capsys, corpus, out_dir, monkeypatch):
+    def savez(f, **arrays):
+        f.write(b"PK partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez", savez)
+    status, _, err = run(capsys, "train", "sgns", corpus, "-o", out_dir / "v.npz", *FAST)
+    assert status == 130 and err.endswith("embedlib: interrupted\n")
+    assert list(out_dir.iterdir()) == []
+
+
+def test_usage_errors_exit_with_status_2(capsys, corpus):
+    assert run(capsys)[0] == 2
+    assert run(capsys, "train", "sgns", corpus)[0] == 2                  # no -o
+    assert run(capsys, "train", "glove", corpus, "-o", "x.txt")[0] == 2  # not yet
+    status, _, err = run(capsys, "train", "sgns", corpus, "-o", "x.txt", "--vector-size", "x")
+    assert status == 2 and "--vector-size" in err
+    assert run(capsys, "--version")[0] == 0
+
+
+# ---------------------------------------------------------------------------- eval
+WORDS = ["man", "woman", "king", "queen", "boy", "girl", "apple", "pear"]
+#                   gender royal young fruit  -
+VECTORS = np.array([[0, 0, 0, 0, 1],
+                    [1, 0, 0, 0, 1],
+                    [0, 1, 0, 0, 1],
+                    [1, 1, 0, 0, 1],
+                    [0, 0, 1, 0, 1],
+                    [1, 0, 1, 0, 1],
+                    [0, 0, 0, 1, 1],
+                    [0, 0, 0, 1, 0.9]], dtype=np.float32)
+ANALOGIES = """\
+: gender
+man woman king queen
+man woman boy girl
+king queen man woman
+man woman prince princess
+: wrong
+man king woman girl
+apple pear boy girl
+"""
+PAIRS = "# word1\tword2\tscore\nman\twoman\t5\nking\tqueen\t6\napple\tpear\t9\n" \
+        "man\tapple\t1\nking\tprince\t7\n"
+
+
+@pytest.fixture
+def eval_files(tmp_path):
+    vec = tmp_path / "toy.txt"
+    Embeddings(WORDS, VECTORS).save(vec)
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(PAIRS)
+    analogies = tmp_path / "analogies.txt"
+    analogies.write_text(ANALOGIES)
+    return vec, pairs, analogies
+
+
+def _row(out, first_cell):
+    rows = [line.split() for line in out.splitlines() if line.split()[:1] == [first_cell]]
+    assert len(rows) == 1, out
+    return rows[0]
+
+
+@pytest.mark.parametrize("method", ["add", "mul"])
+def test_eval_prints_what_evaluate_returns(capsys, eval_files, method):
+    vec, pairs, analogies = eval_files
+    emb = Embeddings.load(vec)
+    sim = evaluate_similarity(emb, pairs)
+    ana = evaluate_analogies(emb, analogies, method=method)
+    assert (sim.n_found, sim.n_pairs) == (4, 5)
+    assert (ana.n_correct, ana.n_attempted, ana.n_total) == (4, 5, 6)
+    status, out, err = run(capsys, "eval", vec, "--pairs", pairs, "--analogies", analogies,
+                           "--method", method, "--sections")
+    assert status == 0 and err == ""
+    assert _row(out, str(pairs)) == [str(pairs), f"{sim.spearman:.4f}", "4/5", "20.00%"]
+    assert _row(out, str(analogies)) == [str(analogies), f"{100 * ana.accuracy:.2f}%", "4/5",
+                                         f"{100 * ana.coverage:.2f}%"]
+    assert _row(out, "gender") == ["gender", "100.00%", "3/3", "75.00%"]
+    assert _row(out, "wrong") == ["wrong", f"{100 * ana.sections['wrong'].accuracy:.2f}%",
+                                  "1/2", "100.00%"]
+    assert "3CosMul" in out if method == "mul" else "3CosAdd" in out
+    # the tables are aligned: right-aligned columns end at the same offsets on every line
+    for table in out.split("\n\n")[1:]:
+        assert len({len(line) for line in table.strip("\n").splitlines()}) == 1, table
+
+
+def test_eval_json_and_restrict_vocab(capsys, eval_files):
+    vec, pairs, analogies = eval_files
+    emb = Embeddings.load(vec)
+    status, out, _ = run(capsys, "eval", vec, "--pairs", pairs, pairs, "--analogies",
+                         analogies, "--restrict-vocab", "4", "--json")
+    assert status == 0
+    data = json.loads(out)
+    assert (data["n_words"], data["vector_size"]) == (8, 5)
+    assert [s["file"] for s in data["similarity"]] == [str(pairs)] * 2
+    sim = evaluate_similarity(emb, pairs, restrict_vocab=4)
+    ana = evaluate_analogies(emb, analogies, restrict_vocab=4)
+    got = data["similarity"][0]
+    assert (got["n_found"], got["n_pairs"], got["oov_rate"]) == (2, 5, sim.oov_rate)
+    assert got["spearman"] == pytest.approx(sim.spearman)
+    got = data["analogies"][0]
+    assert (got["n_correct"], got["n_attempted"], got["n_total"]) == \
+        (ana.n_correct, ana.n_attempted, ana.n_total) == (2, 2, 6)
+    assert got["accuracy"] == ana.accuracy and got["coverage"] == ana.coverage
+    assert got["sections"]["wrong"] == {"accuracy": None, "correct": 0, "attempted": 0,
+                                        "total": 2}  # NaN -> null
+
+
+def test_eval_needs_something_to_evaluate(capsys, eval_files):
+    status, out, err = run(capsys, "eval", eval_files[0])
+    assert status == 2 and out == "" and "--pairs" in err and "--analogies" in err
+
+
+def test_eval_format_override(capsys, eval_files, tmp_path):
+    odd = tmp_path / "vectors.w2v"
+    odd.write_bytes(eval_files[0].read_bytes())
+    status, _, err = run(capsys, "eval", odd, "--pairs", eval_files[1])
+    assert status == 1 and "--format" in err
+    assert run(capsys, "eval", odd, "--format", "text", "--pairs", eval_files[1])[0] == 0
+
+
+# ---------------------------------------------------------------------------- neighbors
+def test_neighbors(capsys, eval_files):
+    vec = eval_files[0]
+    emb = Embeddings.load(vec)
+    status, out, err = run(capsys, "neighbors", vec, "king", "apple", "--topn", "3")
+    assert status == 0 and err == ""
+    blocks = out.split("\n\n")
+    assert len(blocks) == 2
+    for block, word in zip(blocks, ["king", "apple"]):
+        lines = block.strip("\n").splitlines()
+        assert lines[0] == word
+        got = [(line.split()[1], float(line.split()[2])) for line in lines[1:]]
+        want = emb.most_similar(word, topn=3)
+        assert [w for w, _ in got] == [w for w, _ in want]
+        assert [c for _, c in got] == pytest.approx([c for _, c in want], abs=5e-5)
+
+
+def test_neighbors_unknown_word(capsys, eval_files):
+    status, out, err = run(capsys, "neighbors", eval_files[0], "king", "prince", "queen")
+    assert status == 1
+    assert err == "embedlib: error: word 'prince' not in vocabulary\n"
+    assert [b.splitlines()[0] for b in out.split("\n\n")] == ["king", "queen"]
+
+
+# ---------------------------------------------------------------------------- bad vector files
+MALFORMED = [
+    ("bad.txt", b"2 3\na 1 2 3\nb 1 x 3\n", "line 3: value 2 of word 'b' is not a number"),
+    ("short.txt", b"3 2\na 1 2\nb 1 2\n", "line 4: file ends after 2 of the 3 vectors"),
+    ("noheader.txt", b"a 1 2 3\n", "line 1: malformed header"),
+    ("cut.bin", b"2 2\na " + np.float32([1, 2]).tobytes() + b"\nb \x00\x00",
+     "record 2 at byte offset 15: file ends inside the vector of 'b'"),
+    ("junk.npz", b"not a zip file", "cannot read npz file"),
+    ("missing.txt", None, "vector file not found"),
+]
+
+
+@pytest.mark.parametrize("command", ["eval", "neighbors"])
+@pytest.mark.parametrize("name,content,expect", MALFORMED)
+def test_malformed_vector_files(capsys, eval_files, tmp_path, command, name, content, expect):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    argv = ["--pairs", eval_files[1]] if command == "eval" else ["a"]
+    status, out, err = run(capsys, command, path, *argv)
+    assert status == 1 and out == ""
+    assert err.startswith(f"embedlib: error: {path}" if content else "embedlib: error: ")
+    assert expect in err, err
+
+
+@pytest.mark.parametrize("content,expect", [
+    (None, "evaluation file not found"),
+    ("man\twoman\n", "line 1: expected 'word1<TAB>word2<TAB>score'"),
+])
+def test_bad_evaluation_files(capsys, eval_files, tmp_path, content, expect):
+    path = tmp_path / "p.tsv"
+    if content is not None:
+        path.write_text(content)
+    status, out, err = run(capsys, "eval", eval_files[0], "--pairs", path)
+    assert status == 1 and out == "" and expect in err
+
+
+# ---------------------------------------------------------------------------- the real command
+def test_python_dash_m_embedlib(tmp_path):
+    vec = tmp_path / "v.txt"
+    Embeddings(WORDS, VECTORS).save(vec)
+
+    def embedlib(*argv):
+        return subprocess.run([sys.executable, "-m", "embedlib", *map(str, argv)],
+                              capture_output=True, text=True, timeout=120)
+
+    r = embedlib("neighbors", vec, "king", "prince", "--topn", "2")
+    assert r.returncode == 1
+    assert r.stdout.splitlines()[0] == "king" and len(r.stdout.splitlines()) == 3
+    assert r.stderr == "embedlib: error: word 'prince' not in vocabulary\n"
+    r = embedlib("eval", vec)
+    assert r.returncode == 2 and r.stderr.startswith("usage: embedlib eval")
+    assert "Traceback" not in r.stderr

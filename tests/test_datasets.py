@@ -1,0 +1,432 @@
+"""Tests of embedlib.datasets: the planted corpus, the NLTK loader and text8's download."""
+
+import gzip
+import hashlib
+import http.server
+import io
+import itertools
+import re
+import sys
+import threading
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embedlib import Corpus, Word2Vec, evaluate_analogies, evaluate_similarity
+from embedlib import datasets as D
+from embedlib.datasets import (ChecksumError, DatasetError, load_text8, planted_corpus,
+                               text8_sentences)
+from embedlib.evaluation import read_analogies
+
+
+# ====================================================================== planted corpus
+def test_planted_is_deterministic_for_a_seed():
+    a, b = planted_corpus(500, seed=3), planted_corpus(500, seed=3)
+    assert a.sentences == b.sentences and a.analogies == b.analogies
+    assert planted_corpus(500, seed=4).sentences != a.sentences
+
+
+def test_planted_structure_is_self_consistent():
+    pc = planted_corpus(2000, seed=0)
+    E, R = len(pc.entities), len(pc.roles)
+    assert (E, R) == (12, 4) and len(pc.forms) == E * R
+    forms = set(pc.forms.values())
+    lo, hi = pc.params["length"]
+    for s in pc.sentences:
+        assert lo <= len(s) <= hi
+        assert len(forms.intersection(s)) == 1 and sum(w in forms for w in s) == 1
+    # every question: a, b share an entity, c, d share it too; a, c and b, d share a role
+    entity_of, role_of = pc.entity_of, pc.role_of
+    assert len(pc.analogies) == (R * (R - 1) // 2) * E * (E - 1)
+    assert len(set(pc.analogies)) == len(pc.analogies)
+    for a, b, c, d in pc.analogies:
+        assert entity_of[a] == entity_of[b] != entity_of[c] == entity_of[d]
+        assert role_of[a] == role_of[c] != role_of[b] == role_of[d]
+        assert pc.forms[entity_of[d], role_of[d]] == d
+    # a sentence's context words belong to its form's entity and role (or are filler)
+    for s in pc.sentences[:200]:
+        form = next(w for w in s if w in forms)
+        for w in s:
+            if w != form and w in pc.groups:
+                assert pc.groups[w] in (entity_of[form], role_of[form])
+    assert repr(pc).startswith("PlantedCorpus(2000 sentences")
+
+
+def test_planted_analogies_hold_in_the_ppmi_rows():
+    """The generator's ground truth: 3CosAdd on the PPMI rows of the generated text
+    (co-occurrence within a sentence), searching the whole vocabulary, answers every
+    question. (The identity is exact in expectation; 20,000 sentences make the sampling
+    noise small enough for every answer to come out right.)"""
+    pc = planted_corpus(20_000, seed=1)
+    corpus = pc.corpus()
+    V, S = len(corpus.vocab), len(corpus)
+    sentence_of = np.repeat(np.arange(S), np.diff(corpus.offsets))
+    X = np.zeros((S, V))
+    np.add.at(X, (sentence_of, corpus.tokens), 1.0)
+    counts = X.T @ X
+    np.fill_diagonal(counts, 0.0)  # a word is not its own context
+    total = counts.sum()
+    p_w, p_c = counts.sum(1) / total, counts.sum(0) / total
+    with np.errstate(divide="ignore"):
+        ppmi = np.maximum(np.log(counts / total / np.outer(p_w, p_c)), 0.0)
+    unit = ppmi / np.linalg.norm(ppmi, axis=1, keepdims=True)
+    q = np.array([[corpus.vocab[w] for w in question] for question in pc.analogies])
+    scores = (unit[q[:, 1]] - unit[q[:, 0]] + unit[q[:, 2]]) @ unit.T
+    for col in range(3):
+        scores[np.arange(len(q)), q[:, col]] = -np.inf
+    assert (scores.argmax(1) == q[:, 3]).mean() == 1.0
+
+
+def test_skipgram_recovers_the_planted_analogies_and_similarities(tmp_path):
+    pc = planted_corpus(3000, seed=0)
+    model = Word2Vec(sg=1, vector_size=50, window=5, epochs=5, workers=1, seed=1,
+                     min_count=1, sample=0, verbose=False).fit(pc.corpus())
+    result = evaluate_analogies(model.wv, pc.analogies_file(tmp_path / "q.txt"),
+                                restrict_vocab=None)
+    assert result.coverage == 1.0
+    assert result.accuracy > 0.8, result
+    # forms that share an entity or a role are closer than unrelated forms
+    sim = evaluate_similarity(model.wv, pc.word_pairs())
+    assert sim.n_found == sim.n_pairs and sim.spearman > 0.6
+    entity_of, role_of = pc.entity_of, pc.role_of
+    related, unrelated = [], []
+    for w1, w2 in itertools.combinations(pc.forms.values(), 2):
+        (related if entity_of[w1] == entity_of[w2] or role_of[w1] == role_of[w2]
+         else unrelated).append(model.wv.similarity(w1, w2))
+    assert min(np.mean(related) - np.mean(unrelated), 1.0) > 0.2
+
+
+def test_planted_files_round_trip(tmp_path):
+    pc = planted_corpus(300, seed=2)
+    for name in ("planted.txt", "planted.txt.gz"):
+        path = pc.write(tmp_path / name)
+        assert [s for s in Corpus.from_file(path, min_count=1)] == pc.sentences
+    assert gzip.open(tmp_path / "planted.txt.gz").read() == (tmp_path / "planted.txt").read_bytes()
+    # questions-words format with one section per role pair, readable by evaluation
+    qs = read_analogies(pc.analogies_file(tmp_path / "questions.txt"))
+    assert [q[1:] for q in qs] == pc.analogies
+    assert list(dict.fromkeys(q[0] for q in qs)) == [
+        "country-capital", "country-currency", "country-language", "capital-currency",
+        "capital-language", "currency-language"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files
+
+
+def test_planted_options():
+    pc = planted_corpus(400, seed=0, n_entities=3, roles=("man", "king"), n_filler=5,
+                        length=(4, 4), p_entity=0.5, p_role=0.5)
+    assert pc.entities == ("alder", "birch", "cedar") and len(pc.analogies) == 6
+    assert all(len(s) == 4 for s in pc.sentences)
+    assert not any(w.startswith("f") and w[1:].isdigit() for s in pc.sentences for w in s)
+    assert ("alder_man", "alder_king", "birch_man", "birch_king") in pc.analogies
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(n_sentences=0), "n_sentences"),
+    (dict(n_entities=21), "n_entities"),
+    (dict(roles=()), "roles"),
+    (dict(roles=("a", "a")), "distinct"),
+    (dict(roles=("Capital",)), "role names"),
+    (dict(roles="capital"), "roles"),
+    (dict(roles=("t1",)), "reserved"),
+    (dict(roles=("oak",)), "entity names"),
+    (dict(p_entity=0.7, p_role=0.5), "p_entity \\+ p_role"),
+    (dict(length=(1, 5)), "length"),
+    (dict(length=(6, 5)), "length"),
+])
+def test_planted_validation(kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        planted_corpus(**kwargs)
+
+
+# ====================================================================== NLTK
+def _nltk_data_found():
+    try:
+        import nltk
+    except ImportError:
+        return False
+    for name in D.NLTK_CORPORA:
+        if not D._nltk_find(nltk, f"corpora/{name}", f"corpora/{name}.zip/{name}/"):
+            return False
+    return True
+
+
+needs_nltk = pytest.mark.skipif(
+    not _nltk_data_found(),
+    reason="nltk or its corpora not found: set NLTK_DATA to a folder with corpora/brown.zip, "
+           "abc.zip, ... (scripts/test.sh sets it when an nltk_data folder sits beside the project) or run nltk.download(...)")
+
+
+def _reference_mix():
+    """shared/corpora/nltk_mix.txt.gz beside the project's root, if it is there."""
+    path = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "nltk_mix.txt.gz"
+    return path if path.exists() else None
+
+
+@needs_nltk
+def test_nltk_small_corpora_match_the_reference_text():
+    names = ("abc", "state_union", "webtext", "inaugural")
+    lines = [" ".join(s) for s in D.nltk_sentences(names)]
+    assert [" ".join(s) for s in D.nltk_sentences(names)] == lines  # deterministic
+    assert all(re.fullmatch(r"[a-z]+( [a-z]+){2,}", line) for line in lines)
+    counts = Counter(len(line.split()) for line in lines)
+    assert min(counts) >= 3
+    ref = _reference_mix()
+    if ref is None:
+        pytest.skip("shared/corpora/nltk_mix.txt.gz not found beside the project")
+    reference = gzip.open(ref, "rt", encoding="utf-8").read().splitlines()
+    start = reference.index(lines[0])
+    assert reference[start:start + len(lines)] == lines
+
+
+@needs_nltk
+def test_nltk_mix_is_identical_to_the_reference(tmp_path):
+    """The default text, written to a file (about 15 s: every corpus is read)."""
+    path = D.write_nltk_mix(tmp_path / "mix.txt.gz")
+    text = gzip.open(path).read()
+    assert text.count(b"\n") == 25_992 and len(text.split()) == 3_821_230
+    ref = _reference_mix()
+    if ref is not None:
+        assert text == gzip.open(ref).read()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mix.txt.gz"]
+
+
+@needs_nltk
+def test_nltk_units_and_corpus_cache(tmp_path, monkeypatch):
+    docs = list(D.nltk_sentences(("inaugural",), unit="document"))
+    paras = list(D.nltk_sentences(("inaugural",)))
+    assert len(docs) == 59 and len(paras) > 1000
+    assert sum(map(len, docs)) >= sum(map(len, paras))
+    assert docs[0][:4] == ["fellow", "citizens", "of", "the"]
+
+    corpus = D.nltk_corpus(("inaugural",), min_count=1, cache_dir=tmp_path)
+    assert len(corpus) == len(paras) and corpus.n_tokens == sum(map(len, paras))
+    cached = list(tmp_path.iterdir())
+    assert [p.name for p in cached] == ["nltk_inaugural_paragraph_min3_v1.txt.gz"]
+
+    def no_nltk(*args, **kwargs):
+        raise AssertionError("the cache was not used")
+    monkeypatch.setattr(D, "nltk_sentences", no_nltk)
+    again = D.nltk_corpus(("inaugural",), min_count=1, cache_dir=tmp_path)
+    assert np.array_equal(again.tokens, corpus.tokens) and again.vocab.words == corpus.vocab.words
+
+
+@needs_nltk
+def test_nltk_sentence_unit_or_a_clear_error():
+    import nltk
+    if D._nltk_find(nltk, "tokenizers/punkt_tab/english/"):
+        sents = list(D.nltk_sentences(("inaugural",), unit="sentence"))
+        assert len(sents) > 4000
+    else:
+        with pytest.raises(DatasetError, match=r"nltk\.download\('punkt_tab'\)"):
+            D.nltk_sentences(("inaugural",), unit="sentence")
+
+
+def test_nltk_missing_corpus_names_the_download(monkeypatch, tmp_path):
+    nltk = pytest.importorskip("nltk")
+    monkeypatch.setattr(nltk.data, "path", [str(tmp_path)])
+    with pytest.raises(DatasetError) as err:
+        D.nltk_sentences(("inaugural",))
+    msg = str(err.value)
+    assert "nltk.download('inaugural')" in msg and "NLTK_DATA" in msg and str(tmp_path) in msg
+
+
+def test_nltk_missing_package(monkeypatch):
+    monkeypatch.setitem(sys.modules, "nltk", None)
+    monkeypatch.setitem(sys.modules, "nltk.corpus", None)
+    with pytest.raises(DatasetError, match="pip install nltk"):
+        D.nltk_sentences(("inaugural",))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(names=("gutenberg",)), "unknown NLTK corpus"),
+    (dict(names=()), "at least one"),
+    (dict(names=("abc", "abc")), "distinct"),
+    (dict(unit="line"), "unit"),
+])
+def test_nltk_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        D.nltk_sentences(**kwargs)
+
+
+def test_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBEDLIB_DATA", str(tmp_path / "env"))
+    assert D.data_dir() == tmp_path / "env" and (tmp_path / "env").is_dir()
+    assert D.data_dir(tmp_path / "arg") == tmp_path / "arg"
+    monkeypatch.delenv("EMBEDLIB_DATA")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert D.data_dir() == tmp_path / "xdg" / "embedlib"
+
+
+# ====================================================================== text8
+TEXT = ("anarchism originated as a term of abuse first used against early working class "
+        "radicals including the diggers of the english revolution " * 40).strip()
+
+
+def _zip_bytes(member="text8", text=TEXT):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(member, text)
+    return buf.getvalue()
+
+
+ZIP = _zip_bytes()
+ZIP_SHA = hashlib.sha256(ZIP).hexdigest()
+TEXT_SHA = hashlib.sha256(TEXT.encode()).hexdigest()
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict = {}
+    hits: Counter = Counter()
+
+    def do_GET(self):
+        self.hits[self.path] += 1
+        kind, body = self.routes.get(self.path, ("error", 404))
+        if kind == "error":
+            self.send_error(body)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/zip")
+        self.send_header("Content-Length", str(len(ZIP) if kind == "truncated" else len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+        if kind == "truncated":
+            self.close_connection = True
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    handler = type("Handler", (_Handler,), {"hits": Counter()})
+    handler.routes = {
+        "/text8.zip": ("ok", ZIP),
+        "/broken.zip": ("error", 500),
+        "/truncated.zip": ("truncated", ZIP[:len(ZIP) // 2]),
+        "/plain.zip": ("ok", b"not a zip file at all"),
+        "/other.zip": ("ok", _zip_bytes(member="wiki.txt")),
+    }
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs=dict(poll_interval=0.05),
+                              daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    yield base, handler.hits
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+def _load(tmp_path, url, **kwargs):
+    args = dict(cache_dir=tmp_path, url=url, sha256=ZIP_SHA, text_sha256=TEXT_SHA,
+                size=len(TEXT), verbose=False, timeout=10)
+    args.update(kwargs)
+    return load_text8(**args)
+
+
+def test_text8_download_verifies_and_caches(server, tmp_path):
+    base, hits = server
+    path = _load(tmp_path, base + "/text8.zip")
+    assert path == tmp_path / "text8" and path.read_text() == TEXT
+    assert hits["/text8.zip"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["text8"]  # zip and temps gone
+    again = _load(tmp_path, base + "/text8.zip")
+    assert again == path and hits["/text8.zip"] == 1  # served from the cache
+    # the extracted-text checks are optional
+    other = tmp_path / "b"
+    assert _load(other, base + "/text8.zip", text_sha256=None, size=None).read_text() == TEXT
+
+
+def test_text8_wrong_zip_checksum_names_both_digests(server, tmp_path):
+    base, _ = server
+    wrong = "0" * 64
+    with pytest.raises(ChecksumError) as err:
+        _load(tmp_path, base + "/text8.zip", sha256=wrong)
+    assert wrong in str(err.value) and ZIP_SHA in str(err.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    (dict(text_sha256="1" * 64), TEXT_SHA),
+    (dict(size=len(TEXT) + 1), str(len(TEXT))),
+])
+def test_text8_wrong_text_checksum_or_size(server, tmp_path, kwargs, expected):
+    base, _ = server
+    with pytest.raises(ChecksumError, match=expected):
+        _load(tmp_path, base + "/text8.zip", **kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("route, message", [
+    ("/broken.zip", "HTTP 500"),
+    ("/missing.zip", "HTTP 404"),
+    ("/truncated.zip", "cut short"),
+    ("/plain.zip", "SHA-256"),
+])
+def test_text8_failed_downloads_leave_nothing(server, tmp_path, route, message):
+    base, hits = server
+    with pytest.raises(DatasetError, match=message):
+        _load(tmp_path, base + route)
+    assert hits[route] == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_text8_zip_problems(server, tmp_path):
+    base, _ = server
+    with pytest.raises(DatasetError, match="not a zip"):
+        _load(tmp_path, base + "/plain.zip",
+              sha256=hashlib.sha256(b"not a zip file at all").hexdigest())
+    other = _zip_bytes(member="wiki.txt")
+    with pytest.raises(DatasetError, match="holds no 'text8'.*wiki.txt"):
+        _load(tmp_path, base + "/other.zip", sha256=hashlib.sha256(other).hexdigest())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_text8_connection_refused(tmp_path):
+    import socket
+    with socket.socket() as s:  # a port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(DatasetError, match="cannot download"):
+        _load(tmp_path, f"http://127.0.0.1:{port}/text8.zip")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_text8_cached_file_of_wrong_size(tmp_path):
+    (tmp_path / "text8").write_text("too short")
+    with pytest.raises(ChecksumError, match="delete it"):
+        load_text8(cache_dir=tmp_path, verbose=False)
+
+
+def test_text8_arguments_and_constants(tmp_path):
+    with pytest.raises(ValueError, match="sha256"):
+        load_text8(cache_dir=tmp_path, sha256=None)
+    with pytest.raises(ValueError, match="sha256"):
+        load_text8(cache_dir=tmp_path, sha256="abc")
+    for digest in (D.TEXT8_ZIP_SHA256, D.TEXT8_SHA256):
+        assert re.fullmatch(r"[0-9a-f]{64}", digest)
+    assert D.TEXT8_SIZE == 100_000_000 and D.TEXT8_URL.endswith("/text8.zip")
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 10, 1000])
+def test_text8_sentences_chunks_across_read_blocks(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(D, "_CHUNK", 13)  # read blocks that cut words in two
+    path = tmp_path / "text8"
+    path.write_text(" " + TEXT)  # text8 starts with a space
+    words = TEXT.split()
+    got = list(text8_sentences(path, chunk=chunk))
+    assert got == [words[i:i + chunk] for i in range(0, len(words), chunk)]
+    got = list(text8_sentences(path, chunk=chunk, max_tokens=25))
+    assert [w for s in got for w in s] == words[:25] and all(len(s) <= chunk for s in got)
+    assert list(text8_sentences(path, chunk=chunk, max_tokens=0)) == []
+
+
+def test_text8_sentences_errors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        text8_sentences(tmp_path / "nope")
+    with pytest.raises(ValueError, match="chunk"):
+        text8_sentences(tmp_path, chunk=0)
