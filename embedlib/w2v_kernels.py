@@ -24,6 +24,7 @@ import math
 import numba
 import numpy as np
 
+from ._prefetch import prefetch
 from .sampling import alias_draw, rand_below, rand_float, splitmix64
 
 _NJIT = dict(cache=True, nogil=True, fastmath=True)
@@ -120,6 +121,39 @@ def _axpy6(y, c0, c1, c2, c3, c4, c5, G, i, j):
     g5 = G[i, j + 5]
     for t in range(d):
         y[t] += g0 * c0[t] + g1 * c1[t] + g2 * c2[t] + g3 * c3[t] + g4 * c4[t] + g5 * c5[t]
+
+
+@numba.njit(**_NJIT_INLINE)
+def _distinct6(outs, j):
+    for u in range(j, j + BLOCK):
+        for v in range(u + 1, j + BLOCK):
+            if outs[u] == outs[v]:
+                return False
+    return True
+
+
+@numba.njit(**_NJIT_INLINE)
+def _gather_scatter6(y, h, c0, c1, c2, c3, c4, c5, G, j):
+    """In one pass: y += Σ_u G[0, j+u] c_u (old rows), then c_u += G[0, j+u] h.
+
+    The six rows must be distinct (each is read before it is written, element by element).
+    """
+    d = y.shape[0]
+    g0 = G[0, j]
+    g1 = G[0, j + 1]
+    g2 = G[0, j + 2]
+    g3 = G[0, j + 3]
+    g4 = G[0, j + 4]
+    g5 = G[0, j + 5]
+    for t in range(d):
+        x = h[t]
+        y[t] += g0 * c0[t] + g1 * c1[t] + g2 * c2[t] + g3 * c3[t] + g4 * c4[t] + g5 * c5[t]
+        c0[t] += g0 * x
+        c1[t] += g1 * x
+        c2[t] += g2 * x
+        c3[t] += g3 * x
+        c4[t] += g4 * x
+        c5[t] += g5 * x
 
 
 @numba.njit(**_NJIT_INLINE)
@@ -237,13 +271,17 @@ def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, comp
     for t in range(d):
         grad_h[t] = 0.0
     for j in range(0, n_pad, BLOCK):
-        _axpy6(grad_h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]], C[outs[j + 3]],
-               C[outs[j + 4]], C[outs[j + 5]], D, 0, j)
-    for j in range(n_out):
-        cr = C[outs[j]]
-        g = D[0, j]
-        for t in range(d):
-            cr[t] += g * h[t]
+        if outs[j:j + BLOCK].size == BLOCK and _distinct6(outs, j):
+            _gather_scatter6(grad_h, h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]],
+                             C[outs[j + 3]], C[outs[j + 4]], C[outs[j + 5]], D, j)
+        else:  # a noise word drawn twice: read all six rows before writing any
+            _axpy6(grad_h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]], C[outs[j + 3]],
+                   C[outs[j + 4]], C[outs[j + 5]], D, 0, j)
+            for u in range(j, j + BLOCK):
+                cr = C[outs[u]]
+                g = D[0, u]
+                for t in range(d):
+                    cr[t] += g * h[t]
     if cbow_exact:
         for t in range(d):
             grad_h[t] *= inv
@@ -294,6 +332,31 @@ def softmax_output_update(C, h, targets, n_t, lr, grad_h, scores):
     return loss
 
 
+@numba.njit(**_NJIT_INLINE)
+def _draw_outputs(state, center, outs, negative, noise_prob, noise_alias):
+    """outs[0] = center (the positive), then ``negative`` draws from the noise table; a draw
+    equal to the center is skipped, as in the C code. Returns (state, number of outputs)."""
+    outs[0] = center
+    n_out = 1
+    for _ in range(negative):
+        state, bits = splitmix64(state)
+        neg = alias_draw(bits, noise_prob, noise_alias)
+        if neg != center:
+            outs[n_out] = neg
+            n_out += 1
+    return state, n_out
+
+
+@numba.njit(**_NJIT_INLINE)
+def _prefetch_row(A, r):
+    """Ask for every cache line of row ``r`` of ``A`` (float32: 16 values a line)."""
+    d = A.shape[1]
+    base = r * d
+    for t in range(0, d, 16):
+        prefetch(A, base + t)
+    prefetch(A, base + d - 1)
+
+
 @numba.njit(**_NJIT)
 def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_alias,
               mode, window, negative, cbow_exact, tied, alpha, min_alpha, done0, total, seed,
@@ -308,6 +371,7 @@ def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_ali
         lr = alpha - (alpha - min_alpha) · progress,  progress = (done0 + tokens seen) / total.
 
     ``stats`` receives [loss sum, examples, tokens processed, center words trained].
+    ``outs`` has two rows: the outputs of the current center and of the next one.
     """
     state = np.uint64(seed)
     loss = 0.0
@@ -330,10 +394,28 @@ def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_ali
             buf[n] = w
             n += 1
         length = b - a
+        ns = mode == SG_NS or mode == CBOW_NS
+        n_next = 0
+        if ns and n > 0:
+            state, n_next = _draw_outputs(state, buf[0], outs[0], negative, noise_prob,
+                                          noise_alias)
         for pos in range(n):
             progress = (done0 + seen + (pos * length) / n) / total
             lr = max(alpha - span * progress, min_alpha)
             center = buf[pos]
+            if ns:
+                # this center's outputs were drawn one step ahead; draw the next center's
+                # now and prefetch their rows, so that their cache misses overlap this step
+                cur = outs[pos & 1]
+                n_out = n_next
+                if pos + 1 < n:
+                    nxt = outs[(pos + 1) & 1]
+                    state, n_next = _draw_outputs(state, buf[pos + 1], nxt, negative,
+                                                  noise_prob, noise_alias)
+                    for j in range(n_next):
+                        _prefetch_row(C, nxt[j])
+                    if pos + 1 + window < n:
+                        _prefetch_row(W, buf[pos + 1 + window])
             state, bits = splitmix64(state)
             win = window - rand_below(bits, window)
             lo = max(pos - win, 0)
@@ -346,21 +428,13 @@ def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_ali
             if m == 0:
                 continue
             centers += 1
-            if mode == SG_NS or mode == CBOW_NS:
-                outs[0] = center
-                n_out = 1
-                for _ in range(negative):
-                    state, bits = splitmix64(state)
-                    neg = alias_draw(bits, noise_prob, noise_alias)
-                    if neg != center:
-                        outs[n_out] = neg
-                        n_out += 1
+            if ns:
                 if mode == SG_NS:
-                    loss += sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied,
+                    loss += sgns_update(W, C, ctx, m, cur, n_out, lr, Cb, D, Wb, tied,
                                         compute_loss, False)
                     examples += m
                 else:
-                    loss += cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D,
+                    loss += cbow_ns_update(W, C, ctx, m, cur, n_out, lr, h, grad_h, D,
                                            cbow_exact, compute_loss, False)
                     examples += 1
             elif mode == SG_SOFTMAX:

@@ -278,7 +278,7 @@ class Word2Vec:
         kk = -(-(self.negative + 1) // K.BLOCK) * K.BLOCK  # padded to whole blocks
         softmax = self.softmax
         scratch = [dict(buf=_padded(max_len, np.int32), ctx=_padded(w2, np.int32),
-                        outs=_padded(kk, np.int32), Cb=_padded((kk, d), np.float32),
+                        outs=_padded((2, kk), np.int32), Cb=_padded((kk, d), np.float32),
                         D=_padded((w2, kk), np.float32),
                         Wb=_padded((w2 if self.tied else 1, d), np.float32),
                         h=_padded(d, np.float32), grad_h=_padded(d, np.float32),
