@@ -48,6 +48,7 @@ from ._checks import check_float, check_int
 from .corpus import Corpus
 
 __all__ = [
+    "EVALUATION_FILES", "evaluation_file",
     "DatasetError", "ChecksumError", "data_dir",
     "PlantedCorpus", "planted_corpus", "ENTITY_NAMES",
     "NLTK_CORPORA", "nltk_sentences", "nltk_corpus", "nltk_mix", "write_nltk_mix",
@@ -756,3 +757,34 @@ def text8_sentences(path, chunk: int = 10_000, max_tokens: int | None = None) ->
             yield pending
 
     return generate()
+
+
+# -- standard evaluation sets ------------------------------------------------------------
+
+#: The evaluation files gensim's wheel ships (``gensim/test/test_data``), by short name.
+EVALUATION_FILES = {
+    "wordsim353": "wordsim353.tsv",      # Finkelstein et al. 2002, relatedness
+    "simlex999": "simlex999.txt",        # Hill, Reichart & Korhonen 2015, similarity
+    "questions-words": "questions-words.txt",  # Mikolov et al. 2013a, analogies
+}
+
+
+def evaluation_file(name: str) -> Path:
+    """Path of a standard evaluation set: ``"wordsim353"``, ``"simlex999"`` or
+    ``"questions-words"``.
+
+    The files come with gensim's wheel (``pip install gensim``); embedlib reads them from
+    there rather than shipping copies of its own.
+    """
+    if name not in EVALUATION_FILES:
+        raise ValueError(f"unknown evaluation set {name!r}; choose one of "
+                         f"{', '.join(EVALUATION_FILES)}")
+    try:
+        import gensim
+    except ImportError:
+        raise DatasetError(f"the {name} evaluation file comes with gensim's wheel: "
+                           "pip install gensim") from None
+    path = Path(gensim.__file__).parent / "test" / "test_data" / EVALUATION_FILES[name]
+    if not path.exists():
+        raise DatasetError(f"{path.name} is missing from the installed gensim ({path.parent})")
+    return path

@@ -430,3 +430,19 @@ def test_text8_sentences_errors(tmp_path):
         text8_sentences(tmp_path / "nope")
     with pytest.raises(ValueError, match="chunk"):
         text8_sentences(tmp_path, chunk=0)
+
+
+def test_evaluation_files_are_found_and_named():
+    pytest.importorskip("gensim")
+    from embedlib.datasets import evaluation_file
+    from embedlib.evaluation import evaluate_analogies
+    assert evaluation_file("wordsim353").name == "wordsim353.tsv"
+    assert evaluation_file("simlex999").exists()
+    with pytest.raises(ValueError, match="unknown evaluation set 'men'"):
+        evaluation_file("men")
+    # the analogy file is the one with 19,544 questions in 14 sections
+    from embedlib import Embeddings
+    import numpy as np
+    emb = Embeddings(["king", "queen"], np.eye(2, dtype=np.float32))
+    res = evaluate_analogies(emb, evaluation_file("questions-words"))
+    assert res.n_total == 19544 and len(res.sections) == 14
