@@ -230,20 +230,28 @@ class Word2Vec:
         return self
 
     def _init_weights(self, n):
-        """W uniform in [-0.5, 0.5)/d (as the C tool), C zero (or C is W when tied)."""
+        """W uniform in [-0.5, 0.5)/d (as the C tool), C zero (or C is W when tied).
+
+        The training matrices have rows padded with zeros to whole 64-byte cache lines and
+        start on a cache line: vector loops then need no remainder, and two threads
+        updating neighbouring rows never write to the same line. The padding stays zero
+        (its gradient is zero) and is cut off in :attr:`wv`.
+        """
         d = self.vector_size
+        dp = -(-d // 16) * 16
         rng = np.random.default_rng(self.seed)
-        W = ((rng.random((n, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d))
-        W = np.ascontiguousarray(W, dtype=np.float32)
-        C = W if self.tied else np.zeros((n, d), dtype=np.float32)
+        W = _padded((n, dp), np.float32)
+        W[:, :d] = (rng.random((n, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d)
+        C = W if self.tied else _padded((n, dp), np.float32)
         self._W, self._C = W, C
 
     def _make_wv(self):
-        """The trained vectors as Embeddings (sharing memory with the training matrices)."""
+        """The trained vectors as Embeddings (a copy without the padding)."""
         from .embeddings import Embeddings
 
-        self.wv = Embeddings(self.vocab.words, self._W, None if self.tied else self._C,
-                             counts=self.vocab.counts)
+        d = self.vector_size
+        self.wv = Embeddings(self.vocab.words, self._W[:, :d],
+                             None if self.tied else self._C[:, :d], counts=self.vocab.counts)
 
     def _plan(self, corpus):
         """Cut the corpus into jobs of about batch_words tokens and deal them to workers."""
@@ -268,7 +276,7 @@ class Word2Vec:
 
     def _train(self, corpus):
         vocab = corpus.vocab
-        V, d = len(vocab), self.vector_size
+        V, d = len(vocab), self._W.shape[1]  # the padded width
         keep = keep_probabilities(vocab.counts, self.sample, self.subsample_formula)
         noise = AliasTable(noise_distribution(vocab.counts, self.ns_exponent))
         bounds, job_tokens, owners = self._plan(corpus)
@@ -368,7 +376,7 @@ class Word2Vec:
         finally:
             if bar is not None:
                 bar.close()
-        if not np.isfinite(W).all() or not np.isfinite(C).all():
+        if not np.isfinite(W).all() or not np.isfinite(C).all():  # cheap beside training
             raise TrainingError(f"training produced non-finite vectors; try a smaller alpha "
                                 f"than {alpha0}")
 
@@ -379,8 +387,9 @@ class Word2Vec:
 
 
 def _padded(shape, dtype) -> np.ndarray:
-    """A zeroed array that shares no cache line with any other (threads write their scratch
-    arrays constantly; two of them in one 64-byte line would bounce it between cores)."""
+    """A zeroed array that starts on a 64-byte cache line and shares no line with any other
+    array (threads write their scratch arrays constantly; two of them in one line would
+    bounce it between cores)."""
     dtype = np.dtype(dtype)
     n = int(np.prod(shape))
     pad = 128 // dtype.itemsize

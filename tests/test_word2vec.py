@@ -130,8 +130,19 @@ def test_initialization(planted):
     m = Word2Vec(vector_size=10, epochs=1, workers=1, verbose=False)
     m.vocab = corpus.vocab
     m._init_weights(len(corpus.vocab))
-    assert m._W.dtype == np.float32 and np.abs(m._W).max() < 0.5 / 10
+    W = m._W[:, :10]
+    assert m._W.dtype == np.float32 and np.abs(W).max() <= 0.5 / 10 and W.std() > 0.02
     assert np.all(m._C == 0)
+    # rows padded to whole cache lines, with zeros
+    assert m._W.shape[1] == 16 and m._W.ctypes.data % 64 == 0 and np.all(m._W[:, 10:] == 0)
+
+
+def test_padding_stays_zero_and_is_not_exported(planted):
+    _, corpus = planted
+    m = Word2Vec(sg=1, vector_size=10, epochs=1, workers=1, verbose=False).fit(corpus)
+    assert np.all(m._W[:, 10:] == 0) and np.all(m._C[:, 10:] == 0)
+    assert m.wv.vectors.shape == (len(corpus.vocab), 10)
+    np.testing.assert_array_equal(m.wv.vectors, m._W[:, :10])
 
 
 @pytest.mark.parametrize("kw,msg", [
