@@ -127,6 +127,7 @@ def main(argv=None):
     with gzip.open(args.corpus, "rb") as src, open(plain, "wb") as dst:
         shutil.copyfileobj(src, dst)
 
+    load_before = os.getloadavg()
     t0 = time.perf_counter()
     corpus = Corpus.from_file(args.corpus, min_count=HYPER["min_count"])
     encode_s = time.perf_counter() - t0
@@ -171,6 +172,7 @@ def main(argv=None):
                              statistics.mean(x["analogy"] for x in r),
                              statistics.mean(x["coverage"] for x in r)))
     jit = jit_cost()
+    load_after = os.getloadavg()
     shutil.rmtree(tmp, ignore_errors=True)
 
     scaling = []
@@ -185,7 +187,10 @@ def main(argv=None):
         "",
         f"Date: {datetime.date.today().isoformat()}. Machine: {os.cpu_count()} cores "
         f"({platform.processor() or platform.machine()}), Python {platform.python_version()}, "
-        f"gensim {gensim.__version__}, numpy {np.__version__}.",
+        f"gensim {gensim.__version__}, numpy {np.__version__}. Load average (1, 5, 15 min) "
+        f"before the run {', '.join(f'{x:.1f}' for x in load_before)}, after it "
+        f"{', '.join(f'{x:.1f}' for x in load_after)}: other processes running at the same "
+        "time slow both systems and make the ratios less certain.",
         "",
         f"Corpus: `{args.corpus.name}`, {raw:,} tokens, vocabulary {len(corpus.vocab):,} "
         f"(min_count 5). Hyperparameters for both: dim 100, window 5, negative 5, "

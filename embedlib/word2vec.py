@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 import time
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ import numpy as np
 
 from . import w2v_kernels as K
 from ._checks import check_choice, check_float, check_int
+from ._parallel import run_threads
 from .corpus import Corpus
 from .sampling import AliasTable, keep_probabilities, noise_distribution
 
@@ -310,53 +310,36 @@ class Word2Vec:
                        desc="word2vec", smoothing=0.1)
         try:
             for epoch in range(E):
-                stats = [sc["stats"] for sc in scratch]
-                for st in stats:
-                    st[:] = 0
+                for sc in scratch:
+                    sc["stats"][:] = 0
                 progress = [0] * T
-                errors = []
 
-                def work(t, epoch=epoch, stats=stats, progress=progress, errors=errors):
-                    try:
-                        done = epoch * share_tokens[t]
-                        total = max(E * share_tokens[t], 1)
-                        sc = scratch[t]
-                        for j in owners[t]:
-                            K.train_job(W, C, *args, bounds[j], bounds[j + 1], keep,
-                                        noise.prob, noise.alias, mode, window, negative,
-                                        cbow_exact, tied, alpha0, min_alpha, float(done), float(total),
-                                        job_seeds[epoch, j], compute_loss, sc["buf"], sc["ctx"],
-                                        sc["outs"], sc["Cb"], sc["D"], sc["Wb"], sc["h"],
-                                        sc["grad_h"], sc["scores"], sc["stats"])
-                            done += int(job_tokens[j])
-                            progress[t] += int(job_tokens[j])
-                    except BaseException as e:  # surfaced in the main thread
-                        errors.append(e)
+                def work(t, stop, epoch=epoch, progress=progress):
+                    done = epoch * share_tokens[t]
+                    total = max(E * share_tokens[t], 1)
+                    sc = scratch[t]
+                    for j in owners[t]:
+                        if stop.is_set():
+                            return
+                        K.train_job(W, C, *args, bounds[j], bounds[j + 1], keep, noise.prob,
+                                    noise.alias, mode, window, negative, cbow_exact, tied,
+                                    alpha0, min_alpha, float(done), float(total),
+                                    job_seeds[epoch, j], compute_loss, sc["buf"], sc["ctx"],
+                                    sc["outs"], sc["Cb"], sc["D"], sc["Wb"], sc["h"],
+                                    sc["grad_h"], sc["scores"], sc["stats"])
+                        done += int(job_tokens[j])
+                        progress[t] += int(job_tokens[j])
+
+                def postfix(epoch=epoch):
+                    tot = sum(sc["stats"] for sc in scratch)
+                    if compute_loss and tot[1] > 0:
+                        return dict(epoch=epoch + 1, loss=f"{tot[0] / tot[1]:.4f}")
+                    return dict(epoch=epoch + 1)
 
                 t0 = time.perf_counter()
-                threads = [threading.Thread(target=work, args=(t,), daemon=True)
-                           for t in range(T)]
-                for th in threads:
-                    th.start()
-                shown = 0
-                while any(th.is_alive() for th in threads):
-                    threads[0].join(0.25)
-                    if bar is not None:
-                        now = sum(progress)
-                        bar.update(now - shown)
-                        shown = now
-                        ex = sum(st[1] for st in stats)
-                        if compute_loss and ex > 0:
-                            cur = sum(st[0] for st in stats) / ex
-                            bar.set_postfix(epoch=epoch + 1, loss=f"{cur:.4f}", refresh=False)
-                for th in threads:
-                    th.join()
+                run_threads(work, T, progress=progress, bar=bar, postfix=postfix)
                 seconds = time.perf_counter() - t0
-                if errors:
-                    raise errors[0]
-                if bar is not None:
-                    bar.update(sum(progress) - shown)
-                tot = np.sum(stats, axis=0)
+                tot = sum(sc["stats"] for sc in scratch)
                 loss = tot[0] / tot[1] if (compute_loss and tot[1] > 0) else float("nan")
                 if compute_loss and tot[1] > 0 and not math.isfinite(loss):
                     raise TrainingError(
