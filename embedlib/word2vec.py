@@ -71,7 +71,10 @@ class Word2Vec:
         the window shrinks to a size drawn uniformly from 1..window (the C code's ``b``),
         which weights a context word at distance δ by (window - δ + 1) / window.
     negative : int
-        Number k of noise words per positive example (negative sampling).
+        Number k of noise words per positive example (negative sampling). Skip-gram draws
+        them once per center word and shares them across its window (the batching of Ji et
+        al. 2016, which lets one pass update the whole window); the C code draws fresh ones
+        for every (center, context) pair. Each pair still meets k noise words.
     ns_exponent : float
         The noise distribution is unigram ** ns_exponent (0.75 in the paper).
     softmax : bool
