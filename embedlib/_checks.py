@@ -39,6 +39,17 @@ def check_choice(name: str, value, choices) -> str:
     return value
 
 
+def check_callbacks(callbacks) -> tuple:
+    """Epoch callbacks as a tuple: callables ``f(model, stats)`` or objects with
+    ``on_epoch_end(model, stats)``; one callback may be given without a sequence."""
+    if callable(callbacks) or hasattr(callbacks, "on_epoch_end"):
+        callbacks = (callbacks,)
+    for cb in callbacks:
+        if not (callable(cb) or callable(getattr(cb, "on_epoch_end", None))):
+            raise TypeError(f"callback {cb!r} is neither callable nor has on_epoch_end")
+    return tuple(callbacks)
+
+
 def _range(low, high, low_open=False, high_open=False) -> str:
     if low is not None and high is not None:
         return f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"

@@ -13,17 +13,19 @@ __all__ = ["run_threads"]
 
 
 def run_threads(work: Callable[[int, threading.Event], None], n_threads: int, *,
-                progress: Sequence[int] | None = None, bar=None,
-                postfix: Callable[[], dict] | None = None, poll: float = 0.25) -> None:
+                stop: threading.Event | None = None, progress: Sequence[int] | None = None,
+                bar=None, postfix: Callable[[], dict] | None = None,
+                poll: float = 0.25) -> None:
     """Run ``work(t, stop)`` for ``t < n_threads`` in threads and wait for all of them.
 
     ``work`` should return soon after ``stop`` is set. The first exception raised in a
     thread is raised here once every thread has ended. On an exception in the calling
     thread (Ctrl-C), ``stop`` is set and the threads are joined before it propagates, so
     that no thread keeps writing to the parameters. With a tqdm ``bar``, it advances to
-    ``sum(progress)`` every ``poll`` seconds and shows ``postfix()``.
+    ``sum(progress)`` every ``poll`` seconds and shows ``postfix()``. ``stop`` may be
+    the caller's own event (work can also set it, e.g. when training diverges).
     """
-    stop = threading.Event()
+    stop = threading.Event() if stop is None else stop
     errors: list[BaseException] = []
 
     def guarded(t):

@@ -2,7 +2,7 @@
 
 ::
 
-    embedlib train sgns|cbow CORPUS -o VECTORS [options]
+    embedlib train sgns|cbow|glove|svd CORPUS -o VECTORS [options]
     embedlib eval VECTORS [--pairs FILE ...] [--analogies FILE ...] [--json]
     embedlib neighbors VECTORS WORD [WORD ...] [--topn N]
 
@@ -14,11 +14,11 @@ usage errors exit with status 2 (argparse) and an interrupt with status 130. Out
 are written only after training succeeds, atomically, so a failed or interrupted run leaves
 no partial file behind.
 
-Adding a model (e.g. ``train glove``): write a ``_Opt`` table of its own options, then in
-:func:`build_parser` call :func:`_add_train_command` with the model class (or a factory)
-and that table; the shared options (corpus, -o, --binary, --min-count, --vector-size,
---window, --epochs, --workers, --seed, --quiet, ...) and the whole run -- reading the
-corpus, fitting, reporting ``history_``, saving ``wv`` -- come for free.
+Each model (``sgns``, ``cbow``, ``glove``, ``svd``) is a ``_Opt`` table of its own options
+passed to :func:`_add_train_command`; the shared options its class accepts (corpus, -o,
+--binary, --min-count, --vector-size, --window, --epochs, --workers, --seed, --quiet, ...)
+and the whole run -- reading the corpus, fitting, reporting ``history_``, saving ``wv`` --
+are common.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ from . import __version__, formats
 from .corpus import Corpus
 from .embeddings import Embeddings
 from .evaluation import evaluate_analogies, evaluate_similarity
+from .glove import GloVe
+from .pmi import PPMISVD
 from .word2vec import TrainingError, Word2Vec
 
 __all__ = ["main", "build_parser"]
@@ -57,17 +59,22 @@ def _option(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def _rename_params(message: str, names, keep: str | None = None) -> str:
+def _rename_params(message: str, names=(), keep: str | None = None,
+                   options: dict | None = None) -> str:
     """Replace the Python parameter names in ``message`` by their command-line options
     ("vector_size must be >= 1" -> "--vector-size must be >= 1"), except inside the
-    literal text ``keep`` (a file name)."""
-    names = sorted(names, key=len, reverse=True)  # min_alpha before alpha
+    literal text ``keep`` (a file name). ``options`` maps names to options that are not
+    simply the name with dashes."""
+    options = dict(options or {})
+    for n in names:
+        options.setdefault(n, _option(n))
+    names = sorted(options, key=len, reverse=True)  # min_alpha before alpha
     if not names:
         return message
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
     if keep:
-        return keep.join(_rename_params(part, names) for part in message.split(keep))
-    return pattern.sub(lambda m: _option(m.group(1)), message)
+        return keep.join(_rename_params(part, options=options) for part in message.split(keep))
+    return pattern.sub(lambda m: options[m.group(1)], message)
 
 
 def _message(exc: BaseException) -> str:
@@ -128,6 +135,17 @@ class _Opt:
     metavar: str | None = None
     choices: tuple | None = None
     none: str = "none"
+    flag: str | None = None  # when the option's name differs from the parameter's
+
+    @property
+    def option(self) -> str:
+        return self.flag or _option(self.name)
+
+
+def _dest(name: str) -> str:
+    """Where argparse keeps a model parameter (apart from the command's own arguments:
+    GloVe's ``output`` is not ``-o/--output``)."""
+    return "param_" + name
 
 
 def _add_options(group, opts: Sequence[_Opt], defaults: dict) -> list[str]:
@@ -136,22 +154,21 @@ def _add_options(group, opts: Sequence[_Opt], defaults: dict) -> list[str]:
         default = defaults[o.name]
         if o.type is bool:
             if default:
-                group.add_argument("--no-" + o.name.replace("_", "-"), dest=o.name,
+                group.add_argument("--no-" + o.option[2:], dest=_dest(o.name),
                                    action="store_false", default=True,
                                    help=f"turn off: {o.help}")
             else:
-                group.add_argument(_option(o.name), dest=o.name, action="store_true",
+                group.add_argument(o.option, dest=_dest(o.name), action="store_true",
                                    default=False, help=o.help)
             continue
         shown = o.none if default is None else "%(default)s"
-        group.add_argument(_option(o.name), dest=o.name, type=o.type, default=default,
+        group.add_argument(o.option, dest=_dest(o.name), type=o.type, default=default,
                            metavar=o.metavar, choices=o.choices,
                            help=f"{o.help} (default: {shown})")
     return [o.name for o in opts]
 
 
-# Options every training command has (word2vec now; GloVe and SVD later). Each model class
-# must accept these keyword parameters.
+# Options the training commands share; each command offers those its model accepts.
 _SHARED_OPTS = (
     _Opt("vector_size", int, "dimension of the vectors", "D"),
     _Opt("window", int, "maximum distance between a word and a context word", "N"),
@@ -214,10 +231,51 @@ def _add_train_command(train_sub, name: str, *, model: Callable, defaults: dict,
                          "replace them with U+FFFD (default: %(default)s)")
     io.add_argument("-q", "--quiet", action="store_true",
                     help="no progress bar (the progress bar and the report go to stderr)")
-    names = _add_options(p.add_argument_group("model and training"), _SHARED_OPTS, defaults)
+    shared = [o for o in _SHARED_OPTS if o.name in defaults]
+    names = _add_options(p.add_argument_group("model and training"), shared, defaults)
     names += _add_options(p.add_argument_group(title), model_opts, defaults)
-    p.set_defaults(run=_run_train, model=model, params=names, algorithm=name, parser=p)
+    p.set_defaults(run=_run_train, model=model, params=names, algorithm=name, parser=p,
+                   verbose="verbose" in defaults,
+                   options={o.name: o.option for o in (*shared, *model_opts)})
     return p
+
+
+# GloVe and the SVD of PPMI count co-occurrences the same way
+_COUNT_OPTS = (
+    _Opt("weighting", str, "weight of a co-occurrence at distance d", None,
+         choices=("harmonic", "uniform", "linear")),
+    _Opt("symmetric", bool, "counting context words on both sides (when off: the left context only)"),
+    _Opt("memory_limit", str, "bound on the working memory of counting, e.g. 2G; larger "
+                              "tables are counted in runs spilled to disk", "SIZE",
+         none="no limit"),
+    _Opt("tmp_dir", str, "where spilled runs go", "DIR", none="the system's temp folder"),
+)
+_WHICH = ("W", "C", "sum", "concat")
+
+
+def _glove_opts() -> tuple[_Opt, ...]:
+    return (
+        _Opt("x_max", float, "weighting f(x) = min(1, (x / x_max)^alpha): the cap", "X"),
+        _Opt("alpha", float, "exponent of the weighting function", "A"),
+        _Opt("eta", float, "AdaGrad learning rate", "ETA"),
+        _Opt("clip", float, "clip every gradient component to [-clip, clip]", "G"),
+        _Opt("tied", bool, "one matrix and one bias for words and contexts"),
+        _Opt("output", str, "vectors to write: W, C (W~), their sum or their concatenation",
+             choices=_WHICH, flag="--vectors"),
+        *_COUNT_OPTS,
+    )
+
+
+def _svd_opts() -> tuple[_Opt, ...]:
+    return (
+        _Opt("k", float, "shift: max(PMI - log k, 0); 1 is plain PPMI", "K"),
+        _Opt("cds", float, "context distribution smoothing exponent (1: none)", "P"),
+        _Opt("eig", float, "eigenvalue weighting p: W = U S^p", "P"),
+        _Opt("solver", str, "SVD solver", None, choices=("arpack", "randomized")),
+        _Opt("output", str, "vectors to write: W, C, their sum or their concatenation",
+             choices=_WHICH, flag="--vectors"),
+        *_COUNT_OPTS,
+    )
 
 
 # ---------------------------------------------------------------------- train
@@ -257,10 +315,11 @@ def _run_train(args) -> int:
     if not os.path.exists(args.corpus):
         raise CLIError(f"corpus file not found: {args.corpus}")
     _check_output(args.output)
-    params = {name: getattr(args, name) for name in args.params}
-    rename = functools.partial(_rename_params, names=args.params, keep=args.corpus)
+    params = {name: getattr(args, _dest(name)) for name in args.params}
+    rename = functools.partial(_rename_params, options=args.options, keep=args.corpus)
+    extra = {"verbose": not args.quiet} if args.verbose else {}
     with _reported(ValueError, TypeError, rename=rename):
-        model = args.model(**params, verbose=not args.quiet)
+        model = args.model(**params, **extra)
 
     with _reported(OSError, ValueError, rename=rename):  # CorpusError is a ValueError
         corpus = Corpus.from_file(args.corpus, min_count=params["min_count"],
@@ -279,9 +338,10 @@ def _run_train(args) -> int:
     for s in history:
         loss = f"{s.loss:.6f}" if math.isfinite(s.loss) else "n/a"
         line = f"epoch {s.epoch}/{len(history)}: loss {loss}"
-        speed = getattr(s, "words_per_sec", None)
-        if speed is not None and math.isfinite(speed):
-            line += f", {speed:,.0f} words/s"
+        for attr, unit in (("words_per_sec", "words/s"), ("updates_per_sec", "updates/s")):
+            speed = getattr(s, attr, None)
+            if speed is not None and math.isfinite(speed):
+                line += f", {speed:,.0f} {unit}"
         _info(line)
 
     wv = model.wv
@@ -449,6 +509,19 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"word2vec {what} with negative sampling (Word2Vec(sg={sg}))",
             description=f"Train word2vec {what} (Word2Vec(sg={sg})) with negative sampling "
                         "or the full softmax and write the word vectors.")
+    _add_train_command(
+        train_sub, "glove", model=GloVe, defaults=_kwdefaults(GloVe.__init__),
+        model_opts=_glove_opts(), title="GloVe",
+        help="GloVe on co-occurrence counts (GloVe)",
+        description="Count co-occurrences, train GloVe (Pennington et al. 2014) by AdaGrad "
+                    "and write the vectors (W + C by default).")
+    _add_train_command(
+        train_sub, "svd", model=PPMISVD, defaults=_kwdefaults(PPMISVD.__init__),
+        model_opts=_svd_opts(), title="PPMI and SVD",
+        help="truncated SVD of the (shifted) PPMI matrix (PPMISVD)",
+        description="Count co-occurrences, form the positive PMI matrix (shifted by log k, "
+                    "with context distribution smoothing) and write the vectors of its "
+                    "truncated SVD (Levy, Goldberg & Dagan 2015).")
 
     # eval
     sim_defaults = _kwdefaults(evaluate_similarity)

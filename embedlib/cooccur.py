@@ -42,7 +42,6 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import threading
 from dataclasses import dataclass
 
 import numba
@@ -50,6 +49,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._checks import check_choice, check_int
+from ._parallel import run_threads
 from ._prefetch import prefetch
 from .corpus import Corpus
 
@@ -360,56 +360,35 @@ def _count_parallel(stream, occ_start, occ_pos, weights, window, symmetric, self
     (in memory) or (path, n) of spilled files."""
     V = len(row_nnz)
     pieces = [[] for _ in ranges]
-    errors = []
-    stop = threading.Event()   # set on any error: the other threads stop after their chunk
 
-    def work(t):
-        try:
-            row, end = ranges[t]
-            acc = np.zeros(V, np.float64)
-            bits = np.zeros((V + 63) // 64, np.uint64)
-            cap = min(chunk, max(int(bound[row:end].sum()), 1))
-            out_idx = np.empty(cap, np.int32)
-            out_val = np.empty(cap, np.float64)
-            while row < end and not stop.is_set():
-                nxt, n = count_rows(stream, occ_start, occ_pos, weights, window, symmetric,
-                                    self_weight, row, end, bound, acc, bits, out_idx, out_val,
-                                    row_nnz)
-                if nxt == row:  # cannot happen: the plan makes room for the largest row
-                    raise RuntimeError(f"row {row} does not fit in a chunk of {cap} entries")
-                if spill_dir is None:     # keep the run; fresh buffers for the next one
-                    pieces[t].append((out_idx[:n], out_val[:n]))
-                    if nxt < end:
-                        out_idx = np.empty(cap, np.int32)
-                        out_val = np.empty(cap, np.float64)
-                else:
-                    path = os.path.join(spill_dir, f"run-{t}-{len(pieces[t])}.bin")
-                    with open(path, "wb") as f:
-                        out_idx[:n].tofile(f)
-                        out_val[:n].tofile(f)
-                    pieces[t].append((path, n))
-                row = nxt
-        except BaseException as e:  # surfaced in the calling thread
-            errors.append(e)
-            stop.set()
+    def work(t, stop):  # stop is set on any error: the other threads stop after their chunk
+        row, end = ranges[t]
+        acc = np.zeros(V, np.float64)
+        bits = np.zeros((V + 63) // 64, np.uint64)
+        cap = min(chunk, max(int(bound[row:end].sum()), 1))
+        out_idx = np.empty(cap, np.int32)
+        out_val = np.empty(cap, np.float64)
+        while row < end and not stop.is_set():
+            nxt, n = count_rows(stream, occ_start, occ_pos, weights, window, symmetric,
+                                self_weight, row, end, bound, acc, bits, out_idx, out_val,
+                                row_nnz)
+            if nxt == row:  # cannot happen: the plan makes room for the largest row
+                raise RuntimeError(f"row {row} does not fit in a chunk of {cap} entries")
+            if spill_dir is None:     # keep the run; fresh buffers for the next one
+                pieces[t].append((out_idx[:n], out_val[:n]))
+                if nxt < end:
+                    out_idx = np.empty(cap, np.int32)
+                    out_val = np.empty(cap, np.float64)
+            else:
+                path = os.path.join(spill_dir, f"run-{t}-{len(pieces[t])}.bin")
+                with open(path, "wb") as f:
+                    out_idx[:n].tofile(f)
+                    out_val[:n].tofile(f)
+                pieces[t].append((path, n))
+            row = nxt
 
-    if len(ranges) == 1:
-        work(0)
-    else:
-        threads = [threading.Thread(target=work, args=(t,), daemon=True)
-                   for t in range(len(ranges))]
-        for th in threads:
-            th.start()
-        try:
-            for th in threads:
-                th.join()
-        except BaseException:       # e.g. Ctrl-C: let the threads finish writing, then clean up
-            stop.set()
-            for th in threads:
-                th.join()
-            raise
-    if errors:
-        raise errors[0]
+    # on Ctrl-C the threads finish writing their chunk before the caller cleans up
+    run_threads(work, len(ranges))
     return [p for run in pieces for p in run]
 
 

@@ -33,7 +33,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import glove_kernels as K
-from ._checks import check_choice, check_float, check_int
+from ._checks import check_callbacks, check_choice, check_float, check_int
+from ._parallel import run_threads
 from .cooccur import WEIGHTINGS, check_cooccurrence, cooccurrence, parse_memory
 from .corpus import Corpus, Vocabulary
 from .embeddings import Embeddings
@@ -85,37 +86,57 @@ class GloVeEpochStats:
 class GloVe:
     """GloVe word vectors trained by AdaGrad on a co-occurrence matrix.
 
-    Parameters (the paper's and ``glove.c``'s names and defaults)
+    The cost is J = Σ_ij f(X_ij) (w_i·c_j + b_i + b_ctx_j - log X_ij)² over the nonzeros
+    of X, with f(x) = min(1, (x / x_max)^alpha) (Pennington, Socher & Manning 2014).
+    Parameter names and defaults are the paper's and ``glove.c``'s.
+
+    Parameters
     ----------
-    vector_size : dimension d of W and C.
-    x_max, alpha : the weighting function f(x) = min(1, (x / x_max)^alpha). On small
-        corpora a smaller x_max (e.g. 10) often does better.
-    eta : AdaGrad's initial learning rate (every accumulator starts at 1).
-    epochs : passes over the nonzeros (``glove.c``: 25; the paper: 50 below 300 dimensions).
-    workers : training (and counting) threads; None means all cores.
-    seed : seed of the initialization and of every shuffle.
-    tied : one matrix and one bias vector for both roles (C is W, b_ctx is b).
-    clip : every gradient component is clipped to [-clip, clip] (``glove.c``'s
+    vector_size : int
+        Dimension d of W and C.
+    x_max, alpha : float
+        The weighting function f(x) = min(1, (x / x_max)^alpha). On small corpora a
+        smaller x_max (e.g. 10) often does better.
+    eta : float
+        AdaGrad's initial learning rate (every accumulator starts at 1).
+    epochs : int
+        Passes over the nonzeros (``glove.c``: 25; the paper: 50 below 300 dimensions).
+    workers : int or None
+        Training (and counting) threads; None means all cores.
+    seed : int
+        Seed of the initialization and of every shuffle.
+    tied : bool
+        One matrix and one bias vector for both roles (C is W, b_ctx is b).
+    clip : float
+        Every gradient component is clipped to [-clip, clip] (``glove.c``'s
         ``grad_clip_value``, 100).
-    output : which vectors :attr:`wv` holds: "W", "C", "sum" (W + C, the paper's
-        choice; alias "W+C") or "concat" ([W, C]).
-    window, weighting, symmetric : how co-occurrences are counted when :meth:`fit` gets a
-        corpus (see :func:`embedlib.cooccur.cooccurrence`); window 10 with 1/distance
-        weights on both sides, as in the paper.
-    min_count, max_vocab_size : vocabulary limits when :meth:`fit` reads a corpus.
-    memory_limit, tmp_dir : bound on the working memory of counting, spilled runs' place.
-    verbose : show a progress bar with updates/s and the cost.
-    callbacks : callables ``f(model, stats)`` (or objects with ``on_epoch_end``) run after
-        each epoch with its :class:`GloVeEpochStats`.
+    output : {"W", "C", "sum", "concat"}
+        Which vectors :attr:`wv` holds: W, C, W + C (the paper's choice; alias "W+C") or
+        [W, C].
+    window, weighting, symmetric
+        How co-occurrences are counted when :meth:`fit` gets a corpus (see
+        :func:`embedlib.cooccur.cooccurrence`): window 10 with 1/distance weights on both
+        sides, as in the paper.
+    min_count, max_vocab_size : int
+        Vocabulary limits when :meth:`fit` reads a corpus.
+    memory_limit, tmp_dir
+        Bound on the working memory of counting, and where spilled runs go.
+    verbose : bool
+        Show a progress bar with updates/s and the cost.
+    callbacks : sequence
+        Callables ``f(model, stats)`` (or objects with ``on_epoch_end``) run after each
+        epoch with its :class:`GloVeEpochStats`.
 
-    After :meth:`fit`: :attr:`wv` (the ``output`` vectors as
-    :class:`~embedlib.embeddings.Embeddings`, with both biases), :meth:`vectors` for the
-    others, ``W_``, ``C_``, ``b_``, ``b_ctx_`` (views of the trained parameters),
-    ``words_``, ``vocab`` (when fit on a corpus), ``cooccurrence_`` (X), ``history_``
-    (one :class:`GloVeEpochStats` per epoch) and ``cost_history_``.
-
-    References: Pennington, J., Socher, R., Manning, C. D. (2014). GloVe: Global Vectors
-    for Word Representation. EMNLP 2014, 1532-1543.
+    Attributes
+    ----------
+    wv : Embeddings
+        The ``output`` vectors, with both biases; :meth:`vectors` gives the others.
+    W_, C_, b_, b_ctx_ : numpy.ndarray
+        Views of the trained parameters.
+    history_ : list of GloVeEpochStats
+        One entry per epoch; ``cost_history_`` lists the mean costs.
+    cooccurrence_ : scipy.sparse.csr_matrix
+        The counts X the model was fit on (with ``words_`` and, from a corpus, ``vocab``).
     """
 
     def __init__(self, *, vector_size=100, x_max=100.0, alpha=0.75, eta=0.05, epochs=25,
@@ -164,13 +185,7 @@ class GloVe:
             check_int("max_vocab_size", self.max_vocab_size, 1)
         if self.memory_limit is not None:
             parse_memory(self.memory_limit)
-        cbs = self.callbacks
-        if callable(cbs) or hasattr(cbs, "on_epoch_end"):
-            cbs = (cbs,)
-        for cb in cbs:
-            if not (callable(cb) or callable(getattr(cb, "on_epoch_end", None))):
-                raise TypeError(f"callback {cb!r} is neither callable nor has on_epoch_end")
-        self._callbacks = tuple(cbs)
+        self._callbacks = check_callbacks(self.callbacks)
 
     @property
     def n_workers(self) -> int:
@@ -296,7 +311,7 @@ class GloVe:
                 stats = np.zeros(T, dtype=np.float64)
                 progress = [0] * T
 
-                def work(t, starts=starts, stats=stats, progress=progress, epoch=epoch,
+                def work(t, stop, starts=starts, stats=stats, progress=progress, epoch=epoch,
                          order=order):
                     K.shuffle_buckets(order, starts, t * B, (t + 1) * B, seeds[epoch, t, 1])
                     a, b = int(starts[t * B]), int(starts[(t + 1) * B])
@@ -311,8 +326,10 @@ class GloVe:
                             stop.set()
                             return
 
-                _run_threads(work, T, stop=stop, bar=bar, progress=progress, stats=stats,
-                             epoch=epoch + 1)
+                def postfix(epoch=epoch, stats=stats, progress=progress):
+                    return dict(epoch=epoch + 1, cost=f"{stats.sum() / max(sum(progress), 1):.4f}")
+
+                run_threads(work, T, stop=stop, bar=bar, progress=progress, postfix=postfix)
                 seconds = time.perf_counter() - t0
                 cpu_seconds = time.process_time() - c0
                 done = sum(progress)
@@ -441,57 +458,11 @@ def _deal_order(order, other, bucket, T, B, seeds):
     n = len(order)
     blocks = [(t * n // T, (t + 1) * n // T) for t in range(T)]
     counts = np.zeros((T, T * B), dtype=np.int64)
-    _run_threads(lambda t: K.deal(bucket, *blocks[t], T * B, seeds[t, 0], counts[t]), T)
+    run_threads(lambda t, _: K.deal(bucket, *blocks[t], T * B, seeds[t, 0], counts[t]), T)
     starts = np.concatenate([[0], np.cumsum(counts.sum(axis=0))])
     cursor = starts[:-1][None, :] + np.cumsum(counts, axis=0) - counts
-    _run_threads(lambda t: K.gather(order, bucket, *blocks[t], cursor[t], other), T)
+    run_threads(lambda t, _: K.gather(order, bucket, *blocks[t], cursor[t], other), T)
     return other, order, starts
-
-
-def _run_threads(fn, T, *, stop=None, bar=None, progress=None, stats=None, epoch=None):
-    """Run ``fn(t)`` for t < T in threads (inline when T == 1 and no bar); re-raise the
-    first error. With a progress bar, update it from ``progress`` every quarter second.
-    If the caller is interrupted (Ctrl-C), ``stop`` is set and the threads are joined
-    before the exception propagates, so no thread keeps writing to the parameters."""
-    errors = []
-
-    def guarded(t):
-        try:
-            fn(t)
-        except BaseException as e:  # surfaced in the calling thread
-            errors.append(e)
-            if stop is not None:
-                stop.set()
-
-    if T == 1 and bar is None:
-        guarded(0)
-    else:
-        threads = [threading.Thread(target=guarded, args=(t,), daemon=True) for t in range(T)]
-        for th in threads:
-            th.start()
-        try:
-            shown = 0
-            while any(th.is_alive() for th in threads):
-                threads[0].join(0.25)
-                if bar is not None:
-                    now = sum(progress)
-                    bar.update(now - shown)
-                    shown = now
-                    if now:
-                        bar.set_postfix(epoch=epoch, cost=f"{stats.sum() / now:.4f}",
-                                        refresh=False)
-        except BaseException:
-            if stop is not None:
-                stop.set()
-            for th in threads:
-                th.join()
-            raise
-        for th in threads:
-            th.join()
-        if bar is not None:
-            bar.update(sum(progress) - shown)
-    if errors:
-        raise errors[0]
 
 
 def _finite(*arrays) -> bool:

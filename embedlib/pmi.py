@@ -141,22 +141,37 @@ def svd_embeddings(M, words, vector_size: int = 100, *, eig: float = 0.5,
 class PPMISVD:
     """Word vectors from the truncated SVD of the (shifted, smoothed) PPMI matrix.
 
+    Levy, Goldberg & Dagan (2015): PPMI_k(w, c) = max(PMI(w, c) - log k, 0), with the
+    context distribution raised to ``cds``; M ≈ U Σ Vᵀ, W = U Σ^eig, C = V Σ^eig.
+
     Parameters
     ----------
-    vector_size : rank d of the factorization.
-    k : shift, ``max(PMI - log k, 0)``; 1 is PPMI.
-    cds : context distribution smoothing exponent; 0.75 (default) as recommended by Levy
-        et al. (2015), 1 for the plain PMI.
-    eig : eigenvalue weighting p: W = U Σ^eig (0.5 by default; 0 and 1 are the other usual
+    vector_size : int
+        Rank d of the factorization.
+    k : float
+        Shift, ``max(PMI - log k, 0)``; 1 is PPMI.
+    cds : float
+        Context distribution smoothing exponent: 0.75 (the default) as recommended by
+        Levy et al. (2015), 1 for the plain PMI.
+    eig : float
+        Eigenvalue weighting p: W = U Σ^p (0.5 by default; 0 and 1 are the other usual
         choices).
-    output : which vectors :attr:`wv` holds: "W" (default), "C", "sum" (W + C), "concat".
-    solver, seed : see :func:`truncated_svd`.
-    window, weighting, symmetric, min_count, max_vocab_size, memory_limit, tmp_dir,
-    workers : how a corpus given to :meth:`fit` is counted (defaults: GloVe's, so both
+    output : {"W", "C", "sum", "concat"}
+        Which vectors :attr:`wv` holds.
+    solver, seed
+        See :func:`truncated_svd`.
+    window, weighting, symmetric, min_count, max_vocab_size, memory_limit, tmp_dir, workers
+        How a corpus given to :meth:`fit` is counted (defaults: GloVe's, so that both
         models see the same counts).
 
-    After :meth:`fit`: ``wv``, ``vectors(which)``, ``singular_values_``, ``words_``,
-    ``vocab`` (from a corpus), ``cooccurrence_``.
+    Attributes
+    ----------
+    wv : Embeddings
+        The ``output`` vectors; :meth:`vectors` gives the others.
+    singular_values_ : numpy.ndarray
+        The d largest singular values of the matrix.
+    cooccurrence_ : scipy.sparse.csr_matrix
+        The counts (with ``words_`` and, from a corpus, ``vocab``).
     """
 
     def __init__(self, *, vector_size=100, k=1.0, cds=0.75, eig=0.5, output="W",

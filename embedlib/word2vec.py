@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import w2v_kernels as K
-from ._checks import check_choice, check_float, check_int
+from ._checks import check_callbacks, check_choice, check_float, check_int
 from ._parallel import run_threads
 from .corpus import Corpus
 from .sampling import AliasTable, keep_probabilities, noise_distribution
@@ -175,13 +175,7 @@ class Word2Vec:
             check_int("workers", self.workers, 1, 1024)
         check_int("seed", self.seed, 0, 2**63 - 1)
         check_int("batch_words", self.batch_words, 1)
-        cbs = self.callbacks
-        if callable(cbs) or hasattr(cbs, "on_epoch_end"):
-            cbs = (cbs,)
-        for cb in cbs:
-            if not (callable(cb) or callable(getattr(cb, "on_epoch_end", None))):
-                raise TypeError(f"callback {cb!r} is neither callable nor has on_epoch_end")
-        self._callbacks = tuple(cbs)
+        self._callbacks = check_callbacks(self.callbacks)
 
     @property
     def learning_rate(self) -> float:

@@ -170,7 +170,7 @@ def _subparser(parser, *path):
 def test_help_shows_the_python_defaults(capsys, model, sg):
     defaults = Word2Vec.__init__.__kwdefaults__
     parser = _subparser(cli.build_parser(), "train", model)
-    options = {a.dest: a for a in parser._actions if a.option_strings}
+    options = {a.dest.removeprefix("param_"): a for a in parser._actions if a.option_strings}
     params = set(defaults) - {"sg", "compute_loss", "batch_words", "verbose", "callbacks"}
     if sg:
         params.remove("cbow_exact")  # CBOW only
@@ -264,7 +264,7 @@ def test_interrupt_while_writing_leaves_no_partial_file(capsys, corpus, out_dir,
 def test_usage_errors_exit_with_status_2(capsys, corpus):
     assert run(capsys)[0] == 2
     assert run(capsys, "train", "sgns", corpus)[0] == 2                  # no -o
-    assert run(capsys, "train", "glove", corpus, "-o", "x.txt")[0] == 2  # not yet
+    assert run(capsys, "train", "fasttext", corpus, "-o", "x.txt")[0] == 2  # no such model
     status, _, err = run(capsys, "train", "sgns", corpus, "-o", "x.txt", "--vector-size", "x")
     assert status == 2 and "--vector-size" in err
     assert run(capsys, "--version")[0] == 0
@@ -447,3 +447,42 @@ def test_python_dash_m_embedlib(tmp_path):
     r = embedlib("eval", vec)
     assert r.returncode == 2 and r.stderr.startswith("usage: embedlib eval")
     assert "Traceback" not in r.stderr
+
+
+# ---------------------------------------------------------------------------- GloVe and SVD
+def test_train_glove_writes_the_chosen_vectors(capsys, corpus, out_dir):
+    from embedlib import GloVe
+    path = out_dir / "g.npz"
+    status, _, err = run(capsys, "train", "glove", corpus, "-o", path, "-q", "--workers", "1",
+                         "--min-count", "1", "--vector-size", "6", "--epochs", "3",
+                         "--x-max", "10", "--window", "3", "--vectors", "W")
+    assert status == 0 and "updates/s" in err
+    emb = Embeddings.load(path)
+    ref = GloVe(vector_size=6, epochs=3, x_max=10, window=3, min_count=1, workers=1,
+                output="W", verbose=False).fit(corpus)
+    np.testing.assert_array_equal(emb.vectors, ref.wv.vectors)   # one worker: bit for bit
+    assert emb.bias is not None and emb.vector_size == 6
+
+
+def test_train_svd(capsys, corpus, out_dir):
+    path = out_dir / "s.txt"
+    status, _, _ = run(capsys, "train", "svd", corpus, "-o", path, "--min-count", "1",
+                       "--vector-size", "4", "--k", "2", "--eig", "0")
+    assert status == 0
+    emb = Embeddings.load(path)
+    assert emb.vector_size == 4 and "t0w0" in emb
+    # neighbours stay within the planted topic
+    assert all(w.startswith("t0") for w, _ in emb.most_similar("t0w0", topn=3))
+
+
+@pytest.mark.parametrize("argv,expect", [
+    (["glove", "--x-max", "0"], "--x-max"),
+    (["glove", "--alpha", "-1"], "--alpha"),
+    (["glove", "--window", "0"], "--window"),
+    (["svd", "--eig", "2"], "--eig"),
+])
+def test_glove_and_svd_bad_parameters(capsys, corpus, out_dir, argv, expect):
+    status, _, err = run(capsys, "train", argv[0], corpus, "-o", out_dir / "v.txt",
+                         *argv[1:])
+    assert status == 1 and expect in err
+    assert list(out_dir.iterdir()) == []
