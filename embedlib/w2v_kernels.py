@@ -333,14 +333,22 @@ def softmax_output_update(C, h, targets, n_t, lr, grad_h, scores):
 
 
 @numba.njit(**_NJIT_INLINE)
-def _draw_outputs(state, center, outs, negative, noise_prob, noise_alias):
+def _row_of(w, hot, row0):
+    """The row that holds word ``w`` in this thread: its private copy for the ``hot`` most
+    frequent words (ids below ``hot``), else the shared row ``w``."""
+    return w + row0 if w < hot else w
+
+
+@numba.njit(**_NJIT_INLINE)
+def _draw_outputs(state, center, outs, negative, noise_prob, noise_alias, hot, row0):
     """outs[0] = center (the positive), then ``negative`` draws from the noise table; a draw
-    equal to the center is skipped, as in the C code. Returns (state, number of outputs)."""
+    equal to the center is skipped, as in the C code. Returns (state, number of outputs).
+    Everything is a row (see :func:`_row_of`)."""
     outs[0] = center
     n_out = 1
     for _ in range(negative):
         state, bits = splitmix64(state)
-        neg = alias_draw(bits, noise_prob, noise_alias)
+        neg = _row_of(alias_draw(bits, noise_prob, noise_alias), hot, row0)
         if neg != center:
             outs[n_out] = neg
             n_out += 1
@@ -357,10 +365,35 @@ def _prefetch_row(A, r):
     prefetch(A, base + d - 1)
 
 
+@numba.njit(**_NJIT_INLINE)
+def _checkout(W, C, hot, row0, Wh0, Ch0, tied):
+    """Private copies of the hot rows (and a snapshot to measure what the job changes)."""
+    d = W.shape[1]
+    for r in range(hot):
+        for t in range(d):
+            W[row0 + r, t] = Wh0[r, t] = W[r, t]
+        if not tied:
+            for t in range(d):
+                C[row0 + r, t] = Ch0[r, t] = C[r, t]
+
+
+@numba.njit(**_NJIT_INLINE)
+def _checkin(W, C, hot, row0, Wh0, Ch0, tied):
+    """Add what the job changed in its private copies to the shared hot rows."""
+    d = W.shape[1]
+    for r in range(hot):
+        for t in range(d):
+            W[r, t] += W[row0 + r, t] - Wh0[r, t]
+        if not tied:
+            for t in range(d):
+                C[r, t] += C[row0 + r, t] - Ch0[r, t]
+
+
 @numba.njit(**_NJIT)
 def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_alias,
               mode, window, negative, cbow_exact, tied, alpha, min_alpha, done0, total, seed,
-              compute_loss, buf, ctx, outs, Cb, D, Wb, h, grad_h, scores, stats):
+              compute_loss, hot, row0, buf, ctx, outs, Cb, D, Wb, Wh0, Ch0, h, grad_h, scores,
+              stats):
     """Train on sentences ``s_begin..s_end`` of an encoded corpus.
 
     Per sentence: drop words by subsampling (``keep`` probabilities); per remaining center
@@ -372,7 +405,16 @@ def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_ali
 
     ``stats`` receives [loss sum, examples, tokens processed, center words trained].
     ``outs`` has two rows: the outputs of the current center and of the next one.
+
+    Hot rows. With several threads, the rows of the most frequent words are written by all
+    of them all the time, and each write moves the row's cache lines from one core to the
+    other. With ``hot > 0`` the job works on private copies of the rows of the ``hot``
+    most frequent words (rows ``row0 .. row0 + hot`` of W and C, made at the start) and
+    adds what it changed to the shared rows at the end: the other threads see those
+    words' updates once per job instead of at once. ``hot = 0`` (one thread) trains the
+    shared rows directly.
     """
+    _checkout(W, C, hot, row0, Wh0, Ch0, tied)
     state = np.uint64(seed)
     loss = 0.0
     examples = 0
@@ -391,14 +433,14 @@ def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_ali
                 state, bits = splitmix64(state)
                 if rand_float(bits) >= kp:
                     continue
-            buf[n] = w
+            buf[n] = _row_of(w, hot, row0)
             n += 1
         length = b - a
         ns = mode == SG_NS or mode == CBOW_NS
         n_next = 0
         if ns and n > 0:
             state, n_next = _draw_outputs(state, buf[0], outs[0], negative, noise_prob,
-                                          noise_alias)
+                                          noise_alias, hot, row0)
         for pos in range(n):
             progress = (done0 + seen + (pos * length) / n) / total
             lr = max(alpha - span * progress, min_alpha)
@@ -411,7 +453,7 @@ def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_ali
                 if pos + 1 < n:
                     nxt = outs[(pos + 1) & 1]
                     state, n_next = _draw_outputs(state, buf[pos + 1], nxt, negative,
-                                                  noise_prob, noise_alias)
+                                                  noise_prob, noise_alias, hot, row0)
                     for j in range(n_next):
                         _prefetch_row(C, nxt[j])
                     if pos + 1 + window < n:
@@ -449,6 +491,7 @@ def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_ali
                                             cbow_exact)
                 examples += 1
         seen += length
+    _checkin(W, C, hot, row0, Wh0, Ch0, tied)
     stats[0] += loss
     stats[1] += examples
     stats[2] += seen

@@ -32,6 +32,10 @@ from .sampling import AliasTable, keep_probabilities, noise_distribution
 
 __all__ = ["Word2Vec", "EpochStats", "TrainingError"]
 
+#: With several threads, each works on private copies of the rows of this many most frequent
+#: words and merges them into the shared rows after every job (see w2v_kernels.train_job).
+HOT_ROWS = 256
+
 
 class TrainingError(RuntimeError):
     """Training produced non-finite values or could not run."""
@@ -95,7 +99,10 @@ class Word2Vec:
     min_alpha : float
         Final learning rate.
     workers : int or None
-        Training threads (None: all cores).
+        Training threads (None: all cores). They share W and C without locks; with more
+        than one, each thread trains private copies of the rows of the ``HOT_ROWS`` most
+        frequent words and merges them after every job of ``batch_words`` tokens, so that
+        the rows every thread writes all the time do not bounce between cores.
     seed : int
         Seed of the initialization and of every random draw.
     tied : bool
@@ -220,35 +227,41 @@ class Word2Vec:
         if corpus.n_tokens == 0:
             raise ValueError("the corpus has no in-vocabulary tokens")
         self.vocab = corpus.vocab
-        self._init_weights(len(corpus.vocab))
+        plan = self._plan(corpus)
+        n_threads = len(plan[2])
+        # a small share of a small vocabulary, so that most updates still meet at once
+        hot = 0 if (n_threads == 1 or self.softmax) else min(HOT_ROWS,
+                                                             len(corpus.vocab) // 16)
+        self._init_weights(len(corpus.vocab), extra_rows=n_threads * hot)
         self.history_ = []
-        self._train(corpus)
+        self._train(corpus, plan, hot)
         self._make_wv()
         return self
 
-    def _init_weights(self, n):
+    def _init_weights(self, n, extra_rows=0):
         """W uniform in [-0.5, 0.5)/d (as the C tool), C zero (or C is W when tied).
 
         The training matrices have rows padded with zeros to whole 64-byte cache lines and
         start on a cache line: vector loops then need no remainder, and two threads
         updating neighbouring rows never write to the same line. The padding stays zero
-        (its gradient is zero) and is cut off in :attr:`wv`.
+        (its gradient is zero) and is cut off in :attr:`wv`. ``extra_rows`` at the end hold
+        each thread's private copies of the hot rows (see :func:`w2v_kernels.train_job`).
         """
         d = self.vector_size
         dp = -(-d // 16) * 16
         rng = np.random.default_rng(self.seed)
-        W = _padded((n, dp), np.float32)
-        W[:, :d] = (rng.random((n, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d)
-        C = W if self.tied else _padded((n, dp), np.float32)
+        W = _padded((n + extra_rows, dp), np.float32)
+        W[:n, :d] = (rng.random((n, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d)
+        C = W if self.tied else _padded((n + extra_rows, dp), np.float32)
         self._W, self._C = W, C
 
     def _make_wv(self):
         """The trained vectors as Embeddings (a copy without the padding)."""
         from .embeddings import Embeddings
 
-        d = self.vector_size
-        self.wv = Embeddings(self.vocab.words, self._W[:, :d],
-                             None if self.tied else self._C[:, :d], counts=self.vocab.counts)
+        n, d = len(self.vocab), self.vector_size
+        self.wv = Embeddings(self.vocab.words, self._W[:n, :d],
+                             None if self.tied else self._C[:n, :d], counts=self.vocab.counts)
 
     def _plan(self, corpus):
         """Cut the corpus into jobs of about batch_words tokens and deal them to workers."""
@@ -271,12 +284,12 @@ class Word2Vec:
         owners = [o for o in owners if len(o)]
         return bounds, job_tokens, owners
 
-    def _train(self, corpus):
+    def _train(self, corpus, plan, hot):
         vocab = corpus.vocab
         V, d = len(vocab), self._W.shape[1]  # the padded width
         keep = keep_probabilities(vocab.counts, self.sample, self.subsample_formula)
         noise = AliasTable(noise_distribution(vocab.counts, self.ns_exponent))
-        bounds, job_tokens, owners = self._plan(corpus)
+        bounds, job_tokens, owners = plan
         T = len(owners)
         max_len = int(np.diff(corpus.offsets).max())
         w2 = 2 * self.window + 2                         # room to pad to an even count
@@ -286,6 +299,8 @@ class Word2Vec:
                         outs=_padded((2, kk), np.int32), Cb=_padded((kk, d), np.float32),
                         D=_padded((w2, kk), np.float32),
                         Wb=_padded((w2 if self.tied else 1, d), np.float32),
+                        Wh0=_padded((max(hot, 1), d), np.float32),
+                        Ch0=_padded((max(hot, 1), d), np.float32),
                         h=_padded(d, np.float32), grad_h=_padded(d, np.float32),
                         scores=_padded(V if softmax else 1, np.float32),
                         stats=_padded(4, np.float64))
@@ -321,9 +336,10 @@ class Word2Vec:
                         K.train_job(W, C, *args, bounds[j], bounds[j + 1], keep, noise.prob,
                                     noise.alias, mode, window, negative, cbow_exact, tied,
                                     alpha0, min_alpha, float(done), float(total),
-                                    job_seeds[epoch, j], compute_loss, sc["buf"], sc["ctx"],
-                                    sc["outs"], sc["Cb"], sc["D"], sc["Wb"], sc["h"],
-                                    sc["grad_h"], sc["scores"], sc["stats"])
+                                    job_seeds[epoch, j], compute_loss, hot, V + t * hot,
+                                    sc["buf"], sc["ctx"], sc["outs"], sc["Cb"], sc["D"],
+                                    sc["Wb"], sc["Wh0"], sc["Ch0"], sc["h"], sc["grad_h"],
+                                    sc["scores"], sc["stats"])
                         done += int(job_tokens[j])
                         progress[t] += int(job_tokens[j])
 

@@ -171,3 +171,30 @@ def test_divergence_is_reported():
     with pytest.raises(TrainingError, match="smaller alpha"):
         Word2Vec(sg=1, alpha=10, min_alpha=10, sample=0, min_count=1, vector_size=8,
                  epochs=3, workers=1, verbose=False).fit(sents)
+
+
+@pytest.mark.parametrize("sg,tied", [(1, False), (0, False), (1, True)])
+def test_private_hot_rows_merge_back_exactly(planted, sg, tied):
+    """A thread that trains private copies of the hot rows and adds their change back at the
+    end of each job computes what it would have computed on the shared rows (with one
+    thread nothing else writes them): the same vectors up to rounding."""
+    _, corpus = planted
+
+    def train(hot):
+        m = Word2Vec(sg=sg, tied=tied, vector_size=12, epochs=2, workers=1, verbose=False,
+                     batch_words=700)
+        m.vocab = corpus.vocab
+        plan = m._plan(corpus)
+        m._init_weights(len(corpus.vocab), extra_rows=hot)
+        m.history_ = []
+        m._train(corpus, plan, hot)
+        m._make_wv()
+        return m
+
+    shared, private = train(0), train(10)
+    assert private.wv.vectors.shape == shared.wv.vectors.shape
+    np.testing.assert_allclose(private.wv.vectors, shared.wv.vectors, rtol=1e-4, atol=1e-5)
+    if not tied:
+        np.testing.assert_allclose(private.wv.context, shared.wv.context, rtol=1e-4,
+                                   atol=1e-5)
+    np.testing.assert_allclose(private.loss_history_, shared.loss_history_, rtol=1e-5)
