@@ -144,7 +144,7 @@ class PlantedCorpus:
                 f"{len(self.analogies)} analogies)")
 
     def corpus(self, min_count: int = 1) -> Corpus:
-        """The sentences as an :class:`embedlib.Corpus` (every word kept by default)."""
+        """The sentences as an :class:`embedlib.corpus.Corpus` (every word kept by default)."""
         return Corpus.from_sentences(self.sentences, min_count=min_count)
 
     def analogy_sections(self) -> dict:
@@ -157,7 +157,7 @@ class PlantedCorpus:
 
     def word_pairs(self) -> list:
         """``(w1, w2, score)`` for every pair of forms: score 1 if they share the entity or
-        the role, else 0. Feed to :func:`embedlib.evaluate_similarity`."""
+        the role, else 0. Feed to :func:`embedlib.evaluation.evaluate_similarity`."""
         forms = list(self.forms.items())
         pairs = []
         for i, ((e1, r1), w1) in enumerate(forms):
@@ -173,7 +173,7 @@ class PlantedCorpus:
     def analogies_file(self, path) -> Path:
         """Write the analogies in the ``questions-words.txt`` format (``: r1-r2`` section
         lines, then ``a b c d`` lines), atomically, for
-        :func:`embedlib.evaluate_analogies`. Returns the path."""
+        :func:`embedlib.evaluation.evaluate_analogies`. Returns the path."""
         lines = []
         for name, questions in self.analogy_sections().items():
             lines.append(f": {name}")
@@ -539,7 +539,7 @@ def nltk_mix(names: Sequence[str] = NLTK_CORPORA, unit: str = "paragraph", *,
 def nltk_corpus(names: Sequence[str] = NLTK_CORPORA, unit: str = "paragraph", *,
                 min_count: int = 5, max_vocab_size: int | None = None, min_tokens: int = 3,
                 cache: bool = True, cache_dir=None) -> Corpus:
-    """NLTK's corpora as an :class:`embedlib.Corpus` (see :func:`nltk_sentences`).
+    """NLTK's corpora as an :class:`embedlib.corpus.Corpus` (see :func:`nltk_sentences`).
 
     With ``cache=True`` (default) the text is read from :func:`nltk_mix`'s cache file,
     written on the first call (about 20 s for all six corpora; about 2 s afterwards);
@@ -586,7 +586,7 @@ def load_text8(cache_dir=None, url: str = TEXT8_URL, *, sha256: str = TEXT8_ZIP_
     in the cache directory while its SHA-256 is computed; the download is rejected if it
     ends early (fewer bytes than the server's ``Content-Length``) or its digest is not
     ``sha256``. The member ``member`` is then extracted to another temporary file (the
-    zip's CRC-32 is checked by :mod:`zipfile`), checked against ``size`` and
+    zip's CRC-32 is checked by ``zipfile``), checked against ``size`` and
     ``text_sha256``, and only then renamed to ``<cache_dir>/text8``. The zip is deleted.
     Any failure removes the temporary files, so no partial or unverified file is ever
     cached.

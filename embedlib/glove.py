@@ -129,8 +129,6 @@ class GloVe:
 
     Attributes
     ----------
-    wv : Embeddings
-        The ``output`` vectors, with both biases; :meth:`vectors` gives the others.
     W_, C_, b_, b_ctx_ : numpy.ndarray
         Views of the trained parameters.
     history_ : list of GloVeEpochStats

@@ -1,7 +1,7 @@
 """Explicit PMI embeddings: (shifted) positive PMI and its truncated SVD.
 
 From the same co-occurrence counts ``X`` GloVe fits (chapter *Why two matrices*), with
-``N = Σ_ij X_ij``, row sums ``X_i*`` and column sums ``X_*j``:
+``N = Σ_ij X_ij``, row sums ``X_i*`` and column sums ``X_*j``::
 
     PMI(i, j)    = log [ P(i, j) / (P(i) P_cds(j)) ]
                  = log X_ij - log X_i* - log P_cds(j),
@@ -166,8 +166,6 @@ class PPMISVD:
 
     Attributes
     ----------
-    wv : Embeddings
-        The ``output`` vectors; :meth:`vectors` gives the others.
     singular_values_ : numpy.ndarray
         The d largest singular values of the matrix.
     cooccurrence_ : scipy.sparse.csr_matrix
