@@ -253,14 +253,17 @@ class PPMISVD:
 
     @property
     def W_(self) -> np.ndarray:
+        """Word vectors W = U Σ^eig, one row per word (float32)."""
         return self._W
 
     @property
     def C_(self) -> np.ndarray:
+        """Context vectors C = V Σ^eig, one row per context word (float32)."""
         return self._C
 
     @property
     def wv(self) -> Embeddings:
+        """The vectors chosen by ``output``, as :class:`~embedlib.embeddings.Embeddings`."""
         if not hasattr(self, "_W"):
             raise AttributeError("the model is not fitted yet: call fit() first")
         if self._wv is None:

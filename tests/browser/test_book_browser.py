@@ -167,7 +167,7 @@ def test_page(site, browser, docname):
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
     try:
-        page.goto(base_url + docname + ".html", wait_until="load", timeout=30_000)
+        page.goto(base_url + docname + ".html", wait_until="load", timeout=90_000)
 
         assert_local(docname, requests)
 
@@ -176,7 +176,7 @@ def test_page(site, browser, docname):
             try:
                 page.wait_for_function(
                     "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                    timeout=15_000)
+                    timeout=60_000)
             except PlaywrightTimeout:
                 scripts = page.eval_on_selector_all("script[src]", "ss => ss.map(s => s.src)")
                 pytest.fail(f"{docname}: {n_math} math elements but MathJax did not start "
@@ -215,7 +215,7 @@ def test_page(site, browser, docname):
                       if "traceback" in cls.split() or TRACEBACK.search(text)]
         assert not tracebacks, f"{docname}: traceback in an output cell: {tracebacks}"
 
-        page.wait_for_load_state("networkidle", timeout=15_000)
+        page.wait_for_load_state("networkidle", timeout=60_000)
         errors = [e for e in page_errors if not BENIGN_JS_ERRORS.search(e)]
         assert not errors, f"{docname}: JavaScript errors: {errors}"
     finally:
