@@ -10,13 +10,15 @@ word ``i`` in the same sentence (line of the corpus), where an occurrence at dis
   word2vec's randomly shrunk window, for comparisons with SGNS).
 
 With ``symmetric=True`` (default) the context reaches ``window`` tokens on both sides, so
-``X`` is symmetric. With ``symmetric=False`` only the left context counts: ``X[i, j]``
-is the weight of ``j`` occurring *before* ``i``; then ``X.T`` holds the right contexts
-and ``X + X.T`` is the symmetric matrix. A word meets itself only at a distance (the
-two ``is`` of "it is what it is"); ``include_self=True`` also counts each token as part
-of its own context, once, with weight 1 -- the convention of some tutorials, which adds
-``count(i)`` to ``X[i, i]``. Tokens outside the vocabulary were removed when the corpus
-was encoded, so windows span the remaining words (as in ``cooccur``).
+``X`` is symmetric: the same nonzero pattern, and values equal up to float64 rounding
+(``X[i, j]`` and ``X[j, i]`` add the same weights in different orders). With
+``symmetric=False`` only the left context counts: ``X[i, j]`` is the weight of ``j``
+occurring *before* ``i``; then ``X.T`` holds the right contexts and ``X + X.T`` is the
+symmetric matrix. A word meets itself only at a distance (the two ``is`` of "it is what it
+is"); ``include_self=True`` also counts each token as part of its own context, once, with
+weight 1 -- the convention of some tutorials, which adds ``count(i)`` to ``X[i, i]``.
+Tokens outside the vocabulary were removed when the corpus was encoded, so windows span
+the remaining words (as in ``cooccur``).
 
 The algorithm (chapter *Counting co-occurrences*): an inverted index lists, for every
 word ``i``, the positions where it occurs. Row ``i`` of ``X`` is then accumulated in a

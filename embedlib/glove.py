@@ -62,7 +62,8 @@ class GloVeEpochStats:
     ``cost`` is the mean over the nonzeros of ``½ f(X_ij) e_ij²``, each term taken at the
     parameters just before its own step, summed in float64: the number ``glove.c`` prints
     after each iteration, so the two logs compare directly. At fixed parameters it equals
-    ``J / (2 · nnz)`` (see :meth:`GloVe.cost`). ``seconds`` is wall-clock time (shuffle
+    ``J / (2 · nnz)`` (see :meth:`GloVe.cost`). During training it sits above ``J / (2 · nnz)`` at the epoch's start
+    and end alike, since each term is measured when it is most out of date. ``seconds`` is wall-clock time (shuffle
     included); ``cpu_seconds`` the CPU time of the process over the epoch, all threads
     together, so ``cpu_seconds / seconds`` is the number of cores the epoch actually got.
     """

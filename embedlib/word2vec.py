@@ -81,6 +81,8 @@ class Word2Vec:
         for every (center, context) pair. Each pair still meets k noise words.
     ns_exponent : float
         The noise distribution is unigram ** ns_exponent (0.75 in the paper).
+        The unigram counts are those of the whole corpus, before subsampling (as in the
+        reference C code).
     softmax : bool
         Train the full softmax instead of negative sampling. Costs O(V·d) per example:
         for small vocabularies and for teaching.
