@@ -91,8 +91,9 @@ class Embeddings:
     vectors : array_like, shape (n_words, vector_size)
         The word (input) vectors ``W``; stored as C-contiguous float32.
     context : array_like, shape (n_words, vector_size), optional
-        The context (output) vectors ``C``: word2vec's ``syn1neg``, GloVe's
-        :math:`\\tilde w`.
+        The context (output) vectors ``C``: word2vec's ``syn1neg`` with negative
+        sampling (the output matrix of the full softmax otherwise), GloVe's
+        :math:`\\tilde w`; ``None`` for a tied model, whose one matrix is ``vectors``.
     counts : array_like of int, shape (n_words,), optional
         Corpus frequencies; stored as int64, must be non-negative.
     bias, context_bias : array_like, shape (n_words,), optional
