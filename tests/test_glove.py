@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import central_differences, topic_corpus, topic_precision
 
-from embedlib import Corpus, TrainingError
+from embedlib import TrainingError
 from embedlib import glove_kernels as K
 from embedlib.glove import GloVe, weighting_function
 
@@ -12,6 +13,7 @@ V, d = 6, 5
 EPS = 1e-6
 RTOL = 1e-6  # central differences in float64: truncation ~EPS^2, rounding ~1e-16/EPS
 NO_CLIP = 1e300
+SLOTS = {"W": 0, "C": 1, "b": 2, "b_ctx": 3}  # where each parameter is in (Wg, Cg, bg, cg)
 
 
 def params(seed, tied=False, random_accumulators=False):
@@ -48,21 +50,16 @@ def term_cost(P, i, j, log_x, f_x, tied):
 
 def numerical_gradient(P, i, j, log_x, f_x, tied):
     """Central differences of the term's cost with respect to every parameter."""
+    def cost_with(slot):
+        def cost(values):
+            Q = copy(P, tied)
+            Q[slot][:, 0] = values
+            return term_cost(Q, i, j, log_x, f_x, tied)
+        return cost
+
     names = ("W", "b") if tied else ("W", "C", "b", "b_ctx")
-    arrays = {"W": P[0], "C": P[1], "b": P[2], "b_ctx": P[3]}
-    grads = {}
-    for name in names:
-        values = arrays[name][:, 0]
-        g = np.zeros_like(values)
-        for idx in np.ndindex(values.shape):
-            plus, minus = copy(P, tied), copy(P, tied)
-            slot = {"W": 0, "C": 1, "b": 2, "b_ctx": 3}[name]
-            plus[slot][:, 0][idx] += EPS
-            minus[slot][:, 0][idx] -= EPS
-            g[idx] = (term_cost(plus, i, j, log_x, f_x, tied)
-                      - term_cost(minus, i, j, log_x, f_x, tied)) / (2 * EPS)
-        grads[name] = g
-    return grads
+    return {name: central_differences(cost_with(SLOTS[name]), P[SLOTS[name]][:, 0], EPS)
+            for name in names}
 
 
 def analytic_gradient(P, i, j, log_x, f_x, tied):
@@ -91,10 +88,9 @@ def test_first_step_is_eta_times_the_gradient_of_half_J(i, j, tied):
     Q = copy(P, tied)
     cost = K.glove_update(*Q, i, j, log_x, f_x, eta, NO_CLIP, tied)
     assert cost == pytest.approx(term_cost(P, i, j, log_x, f_x, tied), rel=1e-15)
-    slots = {"W": 0, "C": 1, "b": 2, "b_ctx": 3}
     for name, g in num.items():
         np.testing.assert_allclose(ana[name], g, rtol=RTOL, atol=1e-9)
-        before, after = P[slots[name]], Q[slots[name]]
+        before, after = P[SLOTS[name]], Q[SLOTS[name]]
         step = (before[:, 0] - after[:, 0]) / eta            # accumulators were 1
         np.testing.assert_allclose(step, g, rtol=RTOL, atol=1e-9)
         np.testing.assert_allclose(after[:, 1], 1 + (eta * g) ** 2, rtol=1e-12)
@@ -107,9 +103,8 @@ def test_later_steps_divide_by_the_root_of_the_accumulator(i, j, tied):
     num = numerical_gradient(P, i, j, log_x, f_x, tied)
     Q = copy(P, tied)
     K.glove_update(*Q, i, j, log_x, f_x, eta, NO_CLIP, tied)
-    slots = {"W": 0, "C": 1, "b": 2, "b_ctx": 3}
     for name, g in num.items():
-        before, after = P[slots[name]], Q[slots[name]]
+        before, after = P[SLOTS[name]], Q[SLOTS[name]]
         np.testing.assert_allclose(before[:, 0] - after[:, 0],
                                    eta * g / np.sqrt(before[:, 1]), rtol=RTOL, atol=1e-11)
         np.testing.assert_allclose(after[:, 1], before[:, 1] + (eta * g) ** 2, rtol=1e-12)
@@ -169,28 +164,6 @@ def test_deal_and_gather_split_into_buckets():
 
 
 # ------------------------------------------------------------------------ training
-def topic_corpus(n_topics=4, words_per_topic=8, n_sentences=800, length=10, seed=0):
-    rng = np.random.default_rng(seed)
-    topics = [[f"t{k}w{i}" for i in range(words_per_topic)] for k in range(n_topics)]
-    sents = [list(rng.choice(topics[rng.integers(n_topics)], size=length))
-             for _ in range(n_sentences)]
-    return topics, Corpus.from_sentences(sents, min_count=1)
-
-
-@pytest.fixture(scope="module")
-def planted():
-    return topic_corpus()
-
-
-def topic_precision(wv, topics, topn=5):
-    hits = total = 0
-    for words in topics:
-        for w in words:
-            hits += sum(other in words for other, _ in wv.most_similar(w, topn=topn))
-            total += topn
-    return hits / total
-
-
 def test_cost_decreases_and_neighbours_land_in_the_planted_topic(planted):
     topics, corpus = planted
     model = GloVe(vector_size=16, window=5, epochs=15, workers=1, x_max=10, verbose=False)

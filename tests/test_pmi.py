@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import topic_precision
 
-from embedlib import Corpus
 from embedlib.pmi import PPMISVD, pmi, ppmi, svd_embeddings, truncated_svd
 
 
@@ -101,24 +101,11 @@ def test_svd_is_deterministic_for_a_seed():
         assert np.array_equal(a.vectors, b.vectors)
 
 
-def topic_corpus(n_topics=4, words_per_topic=8, n_sentences=800, length=10, seed=0):
-    rng = np.random.default_rng(seed)
-    topics = [[f"t{k}w{i}" for i in range(words_per_topic)] for k in range(n_topics)]
-    sents = [list(rng.choice(topics[rng.integers(n_topics)], size=length))
-             for _ in range(n_sentences)]
-    return topics, Corpus.from_sentences(sents, min_count=1)
-
-
 @pytest.mark.parametrize("output", ["W", "sum", "concat"])
-def test_ppmi_svd_neighbours_land_in_the_planted_topic(output):
-    topics, corpus = topic_corpus()
+def test_ppmi_svd_neighbours_land_in_the_planted_topic(planted, output):
+    topics, corpus = planted
     model = PPMISVD(vector_size=6, window=5, output=output).fit(corpus)
-    hits = total = 0
-    for words in topics:
-        for w in words:
-            hits += sum(o in words for o, _ in model.wv.most_similar(w, topn=5))
-            total += 5
-    assert hits / total > 0.9
+    assert topic_precision(model.wv, topics) > 0.9
     assert model.wv.words == corpus.vocab.words
     assert len(model.singular_values_) == 6 and np.all(np.diff(model.singular_values_) <= 0)
     assert model.vectors("W").context is not None

@@ -8,6 +8,7 @@ the loss the same function returns.
 
 import numpy as np
 import pytest
+from conftest import central_differences
 
 from embedlib import w2v_kernels as K
 
@@ -73,23 +74,13 @@ def check_step(step, W, C, tied, input_scale=None):
     loss = step(Wn, Wn if tied else Cn, LR)
     assert loss == pytest.approx(loss0, rel=1e-12)
     # numerical gradient
-    gW = np.zeros_like(W0)
-    for idx in np.ndindex(W0.shape):
-        Wp, Wm = W0.copy(), W0.copy()
-        Wp[idx] += EPS
-        Wm[idx] -= EPS
-        gW[idx] = (loss_at(Wp, C0.copy()) - loss_at(Wm, C0.copy())) / (2 * EPS)
+    gW = central_differences(lambda Wx: loss_at(Wx, C0.copy()), W0, EPS)
     if tied:
         step_W = (W0 - Wn) / LR
         np.testing.assert_allclose(step_W, gW, rtol=RTOL, atol=1e-8)
         assert np.abs(gW).max() > 1e-3
         return
-    gC = np.zeros_like(C0)
-    for idx in np.ndindex(C0.shape):
-        Cp, Cm = C0.copy(), C0.copy()
-        Cp[idx] += EPS
-        Cm[idx] -= EPS
-        gC[idx] = (loss_at(W0.copy(), Cp) - loss_at(W0.copy(), Cm)) / (2 * EPS)
+    gC = central_differences(lambda Cx: loss_at(W0.copy(), Cx), C0, EPS)
     step_W = (W0 - Wn) / LR
     step_C = (C0 - Cn) / LR
     scale = 1.0 if input_scale is None else input_scale

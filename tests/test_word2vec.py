@@ -1,34 +1,10 @@
 import numpy as np
 import pytest
+from conftest import topic_precision
 
-from embedlib import Corpus, CorpusError, TrainingError, Word2Vec
+from embedlib import CorpusError, TrainingError, Word2Vec
 
-
-def topic_corpus(n_topics=5, words_per_topic=8, n_sentences=1500, length=10, seed=0):
-    """Sentences that each draw all their words from one topic."""
-    rng = np.random.default_rng(seed)
-    topics = [[f"t{k}w{i}" for i in range(words_per_topic)] for k in range(n_topics)]
-    sents = []
-    for _ in range(n_sentences):
-        k = rng.integers(n_topics)
-        sents.append(list(rng.choice(topics[k], size=length)))
-    return topics, sents
-
-
-@pytest.fixture(scope="module")
-def planted():
-    topics, sents = topic_corpus()
-    return topics, Corpus.from_sentences(sents, min_count=1)
-
-
-def topic_precision(wv, topics, topn=5):
-    hits = total = 0
-    for k, words in enumerate(topics):
-        for w in words:
-            for other, _ in wv.most_similar(w, topn=topn):
-                hits += other in words
-                total += 1
-    return hits / total
+PLANTED = dict(n_topics=5, n_sentences=1500)  # the planted fixture's corpus (conftest)
 
 
 @pytest.mark.parametrize("sg", [1, 0])
