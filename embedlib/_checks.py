@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 
 
 def check_int(name: str, value, low: int | None = None, high: int | None = None) -> int:
@@ -48,6 +49,29 @@ def check_callbacks(callbacks) -> tuple:
         if not (callable(cb) or callable(getattr(cb, "on_epoch_end", None))):
             raise TypeError(f"callback {cb!r} is neither callable nor has on_epoch_end")
     return tuple(callbacks)
+
+
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "m": 1 << 20, "mb": 1 << 20,
+          "g": 1 << 30, "gb": 1 << 30, "t": 1 << 40, "tb": 1 << 40}
+
+
+def parse_memory(value, name: str = "memory_limit") -> int:
+    """Bytes from an int or a string such as ``"512M"``, ``"4G"``, ``"1.5GB"`` (binary units)."""
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a number of bytes or a string like '4G', "
+                        f"got {value!r}")
+    if isinstance(value, numbers.Integral):
+        return check_int(name, int(value), 1)
+    if isinstance(value, float) and value.is_integer() and value >= 1:
+        return int(value)
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*", value)
+        if m and m.group(2).lower() in _UNITS:
+            n = int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+            if n >= 1:
+                return n
+    raise ValueError(f"{name} must be a positive number of bytes or a string like '512M' "
+                     f"or '4G', got {value!r}")
 
 
 def _range(low, high, low_open=False, high_open=False) -> str:

@@ -42,17 +42,17 @@ no explicit zeros; row and column ``i`` are the word ``corpus.vocab.words[i]``.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 import scipy.sparse as sp
 
-from ._checks import check_choice, check_int
+from ._checks import check_choice, check_int, parse_memory
+from ._jit import AHEAD, EXACT, prefetch
 from ._parallel import run_threads
-from ._prefetch import prefetch
 from .corpus import Corpus
 
 __all__ = ["cooccurrence", "check_cooccurrence", "counting_memory", "distance_weights",
@@ -60,7 +60,6 @@ __all__ = ["cooccurrence", "check_cooccurrence", "counting_memory", "distance_we
 
 WEIGHTINGS = ("harmonic", "uniform", "linear")
 
-_NJIT = dict(cache=True, nogil=True)
 _SCRATCH_BYTES_PER_WORD = 9     # per thread: accumulator (float64) + bitmap (1 bit), rounded up
 _ENTRY_BYTES = 12               # a finished entry: column (int32) + value (float64)
 _DEFAULT_CHUNK_ENTRIES = 1 << 22  # per thread when memory_limit is None (48 MiB)
@@ -77,29 +76,6 @@ def distance_weights(window: int, weighting: str) -> np.ndarray:
         w = (window - d + 1.0) / window
     w[0] = 0.0
     return w
-
-
-_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "m": 1 << 20, "mb": 1 << 20,
-          "g": 1 << 30, "gb": 1 << 30, "t": 1 << 40, "tb": 1 << 40}
-
-
-def parse_memory(value) -> int:
-    """Bytes from an int or a string such as ``"512M"``, ``"4G"``, ``"1.5GB"`` (binary units)."""
-    if isinstance(value, bool):
-        raise TypeError(f"memory_limit must be a number of bytes or a string like '4G', "
-                        f"got {value!r}")
-    if isinstance(value, (int, np.integer)):
-        return check_int("memory_limit", int(value), 1)
-    if isinstance(value, float) and value.is_integer() and value >= 1:
-        return int(value)
-    if isinstance(value, str):
-        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*", value)
-        if m and m.group(2).lower() in _UNITS:
-            n = int(float(m.group(1)) * _UNITS[m.group(2).lower()])
-            if n >= 1:
-                return n
-    raise ValueError(f"memory_limit must be a positive number of bytes or a string like '512M' "
-                     f"or '4G', got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -163,7 +139,7 @@ for _b in range(64):
     _DEBRUIJN_TABLE[((int(_DEBRUIJN) << _b) & 0xFFFFFFFFFFFFFFFF) >> 58] = _b
 
 
-@numba.njit(**_NJIT)
+@numba.njit(**EXACT)
 def _inverted_index(tokens, offsets, V, occ_start, occ_pos, stream):
     """Lay the corpus out for counting.
 
@@ -192,12 +168,15 @@ def _inverted_index(tokens, offsets, V, occ_start, occ_pos, stream):
         r += 1
 
 
-_AHEAD = 8
+# count_rows's arguments, one bundle per role: the corpus laid out for counting (see
+# _inverted_index), how an occurrence counts, and one thread's accumulator and buffer.
+Index = namedtuple("Index", "stream occ_start occ_pos")
+Rule = namedtuple("Rule", "weights window symmetric self_weight")
+Buffer = namedtuple("Buffer", "acc bits out_idx out_val")
 
 
-@numba.njit(**_NJIT)
-def count_rows(stream, occ_start, occ_pos, weights, window, symmetric, self_weight, row,
-               row_end, bound, acc, bits, out_idx, out_val, row_nnz):
+@numba.njit(**EXACT)
+def count_rows(index, rule, buffer, bound, row, row_end, row_nnz):
     """Rows ``row, row+1, ...`` of X (until ``row_end`` or until the buffer is full).
 
     For word ``i`` and each position ``p`` where it occurs, every token ``j`` at distance
@@ -209,6 +188,9 @@ def count_rows(stream, occ_start, occ_pos, weights, window, symmetric, self_weig
     column order into ``out_idx``/``out_val``; the row's length goes to ``row_nnz[i]``. A
     row starts only if ``bound[i]`` more entries fit. Returns (next row, entries written).
     """
+    stream, occ_start, occ_pos = index
+    weights, window, symmetric, self_weight = rule
+    acc, bits, out_idx, out_val = buffer
     cap = len(out_idx)
     n_occ = len(occ_pos)
     n = 0
@@ -219,8 +201,8 @@ def count_rows(stream, occ_start, occ_pos, weights, window, symmetric, self_weig
         a = occ_start[row]
         b = occ_start[row + 1]
         for o in range(a, b):
-            if o + _AHEAD < n_occ:                  # the window 8 occurrences ahead
-                ahead = occ_pos[o + _AHEAD]
+            if o + AHEAD < n_occ:                   # the window AHEAD occurrences ahead
+                ahead = occ_pos[o + AHEAD]
                 prefetch(stream, ahead - window)
                 prefetch(stream, ahead + window)
             p = occ_pos[o]
@@ -330,7 +312,10 @@ def cooccurrence(corpus: Corpus, window: int = 10, *, weighting: str = "harmonic
     occ_pos = np.empty(len(tokens), np.int32 if n_stream < 2**31 else np.int64)
     stream = np.empty(n_stream, np.int32)
     _inverted_index(tokens, offsets, V, occ_start, occ_pos, stream)
-    weights = distance_weights(window, weighting)
+    index = Index(stream, occ_start, occ_pos)
+    del occ_pos, stream
+    rule = Rule(distance_weights(window, weighting), window, symmetric,
+                1.0 if include_self else 0.0)
     row_nnz = np.zeros(V, np.int64)
     ranges = _split_rows(counts, T)
 
@@ -338,10 +323,9 @@ def cooccurrence(corpus: Corpus, window: int = 10, *, weighting: str = "harmonic
     if memory_limit is not None:
         spill_dir = tempfile.TemporaryDirectory(prefix="embedlib-cooccur-", dir=tmp_dir)
     try:
-        pieces = _count_parallel(stream, occ_start, occ_pos, weights, window, symmetric,
-                                 1.0 if include_self else 0.0, bound, row_nnz, ranges,
-                                 plan.chunk_entries, spill_dir.name if spill_dir else None)
-        del occ_pos, stream
+        pieces = _count_parallel(index, rule, bound, row_nnz, ranges, plan.chunk_entries,
+                                 spill_dir.name if spill_dir else None)
+        del index
         return _assemble(pieces, row_nnz, V)
     finally:
         if spill_dir is not None:
@@ -356,8 +340,7 @@ def _split_rows(counts: np.ndarray, T: int) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def _count_parallel(stream, occ_start, occ_pos, weights, window, symmetric, self_weight, bound,
-                    row_nnz, ranges, chunk, spill_dir):
+def _count_parallel(index, rule, bound, row_nnz, ranges, chunk, spill_dir):
     """Count the row ranges in threads; returns, in row order, the finished runs: arrays
     (in memory) or (path, n) of spilled files."""
     V = len(row_nnz)
@@ -365,27 +348,23 @@ def _count_parallel(stream, occ_start, occ_pos, weights, window, symmetric, self
 
     def work(t, stop):  # stop is set on any error: the other threads stop after their chunk
         row, end = ranges[t]
-        acc = np.zeros(V, np.float64)
-        bits = np.zeros((V + 63) // 64, np.uint64)
         cap = min(chunk, max(int(bound[row:end].sum()), 1))
-        out_idx = np.empty(cap, np.int32)
-        out_val = np.empty(cap, np.float64)
+        buf = Buffer(np.zeros(V, np.float64), np.zeros((V + 63) // 64, np.uint64),
+                     np.empty(cap, np.int32), np.empty(cap, np.float64))
         while row < end and not stop.is_set():
-            nxt, n = count_rows(stream, occ_start, occ_pos, weights, window, symmetric,
-                                self_weight, row, end, bound, acc, bits, out_idx, out_val,
-                                row_nnz)
+            nxt, n = count_rows(index, rule, buf, bound, row, end, row_nnz)
             if nxt == row:  # cannot happen: the plan makes room for the largest row
                 raise RuntimeError(f"row {row} does not fit in a chunk of {cap} entries")
             if spill_dir is None:     # keep the run; fresh buffers for the next one
-                pieces[t].append((out_idx[:n], out_val[:n]))
+                pieces[t].append((buf.out_idx[:n], buf.out_val[:n]))
                 if nxt < end:
-                    out_idx = np.empty(cap, np.int32)
-                    out_val = np.empty(cap, np.float64)
+                    buf = buf._replace(out_idx=np.empty(cap, np.int32),
+                                       out_val=np.empty(cap, np.float64))
             else:
                 path = os.path.join(spill_dir, f"run-{t}-{len(pieces[t])}.bin")
                 with open(path, "wb") as f:
-                    out_idx[:n].tofile(f)
-                    out_val[:n].tofile(f)
+                    buf.out_idx[:n].tofile(f)
+                    buf.out_val[:n].tofile(f)
                 pieces[t].append((path, n))
             row = nxt
 

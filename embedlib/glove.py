@@ -35,7 +35,8 @@ import scipy.sparse as sp
 from . import glove_kernels as K
 from ._checks import check_callbacks, check_choice, check_float, check_int
 from ._parallel import run_threads
-from .cooccur import WEIGHTINGS, check_cooccurrence, cooccurrence, parse_memory
+from ._checks import parse_memory
+from .cooccur import WEIGHTINGS, check_cooccurrence, cooccurrence
 from .corpus import Corpus, Vocabulary
 from .embeddings import Embeddings
 from .word2vec import TrainingError
@@ -237,7 +238,7 @@ class GloVe:
         try:
             self._train(records)
         except BaseException:  # a failed fit leaves the model unfitted, not half-trained
-            for name in ("_Wg", "_Cg", "_bg", "_cg", "_wv"):
+            for name in ("_params", "_wv"):
                 self.__dict__.pop(name, None)
             raise
         return self
@@ -268,20 +269,18 @@ class GloVe:
             B[:, 1] = 1.0
             return B
 
-        self._Wg = matrix()
-        self._bg = biases()
+        Wg, bg = matrix(), biases()
         if self.tied:
-            self._Cg, self._cg = self._Wg, self._bg
+            self._params = K.Params(Wg, Wg, bg, bg)
         else:
-            self._Cg = matrix()
-            self._cg = biases()
+            self._params = K.Params(Wg, matrix(), bg, biases())
 
     def _train(self, records: np.ndarray):
         n = len(records)
         T = max(1, min(self.n_workers, n))
         E = self.epochs
-        Wg, Cg, bg, cg = self._Wg, self._Cg, self._bg, self._cg
-        eta, clip, tied = float(self.eta), float(self.clip), bool(self.tied)
+        params = self._params
+        step = K.Step(float(self.eta), float(self.clip), bool(self.tied))
         order = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
         # buckets of about _BUCKET nonzeros, B per thread (T * B < 2**16)
         B = max(1, min(n // (T * _BUCKET), (2**16 - 1) // T))
@@ -318,8 +317,7 @@ class GloVe:
                         if stop.is_set():
                             return
                         e = min(s + _JOB, b)
-                        stats[t] += K.train_share(Wg, Cg, bg, cg, records, order, s, e, eta,
-                                                  clip, tied)
+                        stats[t] += K.train_share(params, records, order, s, e, step)
                         progress[t] += e - s
                         if not stats[t] <= limit * progress[t]:  # also catches NaN
                             stop.set()
@@ -333,7 +331,7 @@ class GloVe:
                 cpu_seconds = time.process_time() - c0
                 done = sum(progress)
                 cost = float(stats.sum()) / max(done, 1)
-                if stop.is_set() or not cost <= limit or not _finite(Wg, Cg, bg, cg):
+                if stop.is_set() or not cost <= limit or not _finite(*params):
                     raise TrainingError(
                         f"GloVe diverged in epoch {epoch + 1}: mean cost {cost:.6g} after "
                         f"{done:,} of {n:,} updates (NaN, infinite, or over 1000 times the "
@@ -355,21 +353,21 @@ class GloVe:
     @property
     def W_(self) -> np.ndarray:
         """Word vectors W, (V, d) float32 (a view of the training state)."""
-        return self._Wg[:, 0]
+        return self._params.Wg[:, 0]
 
     @property
     def C_(self) -> np.ndarray:
         """Context vectors C (the paper's W~), (V, d) float32; the same array as ``W_`` when
         tied."""
-        return self._Cg[:, 0]
+        return self._params.Cg[:, 0]
 
     @property
     def b_(self) -> np.ndarray:
-        return self._bg[:, 0]
+        return self._params.bg[:, 0]
 
     @property
     def b_ctx_(self) -> np.ndarray:
-        return self._cg[:, 0]
+        return self._params.cg[:, 0]
 
     @property
     def cost_history_(self) -> list[float]:
@@ -379,7 +377,7 @@ class GloVe:
     @property
     def wv(self) -> Embeddings:
         """The ``output`` vectors (W + C by default) with both biases."""
-        if not hasattr(self, "_Wg"):
+        if not hasattr(self, "_params"):
             raise AttributeError("the model is not fitted yet: call fit() first")
         if self._wv is None:
             self._wv = self.vectors(self.output)
@@ -392,7 +390,7 @@ class GloVe:
         for "W" the context matrix C is attached too (so ``combine`` works on it).
         """
         check_choice("which", which, tuple(_COMBINE))
-        if not hasattr(self, "_Wg"):
+        if not hasattr(self, "_params"):
             raise AttributeError("the model is not fitted yet: call fit() first")
         counts = self.vocab.counts if isinstance(self.vocab, Vocabulary) else None
         W, C = self.W_, self.C_
@@ -414,14 +412,14 @@ class GloVe:
         Exactly the paper's cost (no ½), summed in float64 over the nonzeros of ``X``
         (default: the matrix the model was trained on, ``cooccurrence_``).
         """
-        if not hasattr(self, "_Wg"):
+        if not hasattr(self, "_params"):
             raise AttributeError("the model is not fitted yet: call fit() first")
         X = self.cooccurrence_ if X is None else check_cooccurrence(X)
         if X.shape[0] != len(self.words_):
             raise ValueError(f"X has {X.shape[0]} rows but the model has {len(self.words_)} "
                              "words")
-        return float(K.cost_terms(self._Wg, self._Cg, self._bg, self._cg, X.indptr,
-                                  X.indices, X.data, float(self.x_max), float(self.alpha)))
+        return float(K.cost_terms(self._params, X.indptr, X.indices, X.data,
+                                  float(self.x_max), float(self.alpha)))
 
 
 def _words_of(vocab, n: int):

@@ -39,18 +39,22 @@ where one Fisher-Yates over the whole order misses the cache at every swap.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numba
 import numpy as np
 
-from ._prefetch import prefetch
+from ._jit import AHEAD, EXACT, FAST_DIVIDE, prefetch, prefetch_span
 from .sampling import rand_below, splitmix64
 
-__all__ = ["record_dtype", "glove_update", "train_share", "cost_terms", "shuffle_buckets",
-           "deal", "gather"]
+__all__ = ["Params", "Step", "record_dtype", "glove_update", "train_share", "cost_terms",
+           "shuffle_buckets", "deal", "gather"]
 
-# No Python ZeroDivisionError check on "/" (it would stop the loops from vectorizing).
-_NJIT = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
-_AHEAD = 8  # prefetch the rows of the nonzero this many steps ahead (its record 2x)
+Params = namedtuple("Params", "Wg Cg bg cg")
+Params.__doc__ = """The parameters with their accumulators, in the layout above (with
+``tied``, ``Cg is Wg`` and ``cg is bg``)."""
+Step = namedtuple("Step", "eta clip tied")
+Step.__doc__ = "The step's settings: learning rate, clipping bound, one matrix or two."
 
 
 def record_dtype(dtype=np.float32) -> np.dtype:
@@ -58,7 +62,7 @@ def record_dtype(dtype=np.float32) -> np.dtype:
     return np.dtype([("i", np.int32), ("j", np.int32), ("log_x", dtype), ("f_x", dtype)])
 
 
-@numba.njit(inline="always", **_NJIT)
+@numba.njit(inline="always", **FAST_DIVIDE)
 def glove_update(Wg, Cg, bg, cg, i, j, log_x, f_x, eta, clip, tied):
     """One AdaGrad step on the term of nonzero ``(i, j)``; returns ``½ f(X_ij) e²``.
 
@@ -106,36 +110,34 @@ def glove_update(Wg, Cg, bg, cg, i, j, log_x, f_x, eta, clip, tied):
     return 0.5 * fe * e
 
 
-@numba.njit(**_NJIT)
-def train_share(Wg, Cg, bg, cg, records, order, start, stop, eta, clip, tied):
+@numba.njit(**FAST_DIVIDE)
+def train_share(params, records, order, start, stop, step):
     """Steps on the nonzeros ``records[order[k]]``, ``start <= k < stop``, in that order.
 
     Returns the sum of ``½ f(X_ij) e²`` over them, each at the parameters just before its
     step (float64): what ``glove.c`` prints as the cost, before dividing by the count.
-    The record and the rows of the nonzero ``_AHEAD`` steps ahead are prefetched.
+    The record and the rows of the nonzero ``AHEAD`` steps ahead are prefetched.
     """
+    Wg, Cg, bg, cg = params
+    eta, clip, tied = step
     cost = 0.0
     rw = Wg.shape[1] * Wg.shape[2]     # floats per row of Wg (and Cg): vector + accumulator
     for k in range(start, stop):
-        if k + 2 * _AHEAD < stop:
-            prefetch(records, order[k + 2 * _AHEAD])
-        if k + _AHEAD < stop:
-            ahead = records[order[k + _AHEAD]]
-            wi = ahead.i * rw
-            cj = ahead.j * rw
-            for off in range(0, rw, 16):   # 16 float32 = one 64-byte cache line
-                prefetch(Wg, wi + off)
-                prefetch(Cg, cj + off)
-            prefetch(Wg, wi + rw - 1)
-            prefetch(Cg, cj + rw - 1)
+        if k + 2 * AHEAD < stop:
+            prefetch(records, order[k + 2 * AHEAD])
+        if k + AHEAD < stop:
+            ahead = records[order[k + AHEAD]]
+            prefetch_span(Wg, ahead.i * rw, rw)
+            prefetch_span(Cg, ahead.j * rw, rw)
         r = records[order[k]]
         cost += glove_update(Wg, Cg, bg, cg, r.i, r.j, r.log_x, r.f_x, eta, clip, tied)
     return cost
 
 
-@numba.njit(cache=True, nogil=True)
-def cost_terms(Wg, Cg, bg, cg, indptr, indices, data, x_max, alpha):
+@numba.njit(**EXACT)
+def cost_terms(params, indptr, indices, data, x_max, alpha):
     """J = Σ f(X_ij) (w_i·c_j + b_i + b_ctx_j - log X_ij)² over a CSR matrix, in float64."""
+    Wg, Cg, bg, cg = params
     J = 0.0
     d = Wg.shape[2]
     for i in range(len(indptr) - 1):
@@ -151,7 +153,7 @@ def cost_terms(Wg, Cg, bg, cg, indptr, indices, data, x_max, alpha):
     return J
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**EXACT)
 def shuffle_buckets(a, starts, first, last, seed):
     """Fisher-Yates shuffle of each bucket ``a[starts[b]:starts[b + 1]]``, ``first <= b <
     last``, in place, one SplitMix64 stream from ``seed`` running through them."""
@@ -166,7 +168,7 @@ def shuffle_buckets(a, starts, first, last, seed):
             a[r] = tmp
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**EXACT)
 def deal(bucket, start, stop, n_buckets, seed, counts):
     """Draw a bucket uniformly in ``[0, n_buckets)`` for each position ``start..stop-1``;
     ``counts[b]`` receives how many went to bucket ``b``."""
@@ -178,7 +180,7 @@ def deal(bucket, start, stop, n_buckets, seed, counts):
         counts[b] += 1
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**EXACT)
 def gather(src, bucket, start, stop, cursor, dst):
     """``dst[cursor[b]++] = src[k]`` for ``k`` in ``start..stop-1`` with ``b = bucket[k]``."""
     for k in range(start, stop):

@@ -33,7 +33,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._checks import check_choice, check_float, check_int
-from .cooccur import WEIGHTINGS, check_cooccurrence, cooccurrence, parse_memory
+from ._checks import parse_memory
+from .cooccur import WEIGHTINGS, check_cooccurrence, cooccurrence
 from .corpus import Corpus, Vocabulary
 from .embeddings import Embeddings
 

@@ -23,11 +23,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ._jit import INLINE
+
 __all__ = ["keep_probabilities", "noise_distribution", "AliasTable", "splitmix64",
            "rand_float", "rand_below", "alias_draw"]
-
-_NJIT = dict(cache=True, nogil=True, fastmath=True)
-_NJIT_INLINE = dict(_NJIT, inline="always")  # inlined into the kernels that draw
 
 
 def keep_probabilities(counts, sample: float, formula: str = "c") -> np.ndarray:
@@ -111,7 +110,7 @@ def _build_alias(p):
     return prob, alias
 
 
-@numba.njit(**_NJIT_INLINE)
+@numba.njit(**INLINE)  # inlined into the kernels that draw
 def splitmix64(state):
     """Advance ``state``; return ``(new_state, 64 random bits)``."""
     state = state + np.uint64(0x9E3779B97F4A7C15)
@@ -121,19 +120,19 @@ def splitmix64(state):
     return state, z ^ (z >> np.uint64(31))
 
 
-@numba.njit(**_NJIT_INLINE)
+@numba.njit(**INLINE)
 def rand_float(bits):
     """Uniform float32 in [0, 1) from the top 24 bits."""
     return np.float32(bits >> np.uint64(40)) * np.float32(1.0 / 16777216.0)
 
 
-@numba.njit(**_NJIT_INLINE)
+@numba.njit(**INLINE)
 def rand_below(bits, n):
     """Uniform integer in [0, n) from the top 32 bits (Lemire's multiply-shift)."""
     return np.int64(((bits >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
 
 
-@numba.njit(**_NJIT_INLINE)
+@numba.njit(**INLINE)
 def alias_draw(bits, prob, alias):
     """One draw from an alias table using 64 random bits (32 for the column, 24 for the coin)."""
     i = rand_below(bits, len(prob))

@@ -20,17 +20,14 @@ word's row of ``W`` predicts each context word over all rows of ``C``.
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 import numba
 import numpy as np
 
-from ._prefetch import prefetch
+from ._blocks import BLOCK, axpy6, distinct6, dots6, gather_scatter6, pad_outputs
+from ._jit import FAST, INLINE, prefetch_span
 from .sampling import alias_draw, rand_below, rand_float, splitmix64
-
-_NJIT = dict(cache=True, nogil=True, fastmath=True)
-# Small helpers are inlined into the kernels at Numba's level: a call that passes array views
-# to a separately compiled function is not inlined by LLVM and costs twice the time.
-_NJIT_INLINE = dict(_NJIT, inline="always")
 
 SG_NS, CBOW_NS, SG_SOFTMAX, CBOW_SOFTMAX = 0, 1, 2, 3
 
@@ -47,7 +44,7 @@ _NEG_LOG_SIGMOID = np.log1p(np.exp(-(np.arange(_N_CELLS + 1) / SIG_SCALE - SIG_M
                             ).astype(np.float32)
 
 
-@numba.njit(**_NJIT_INLINE)
+@numba.njit(**INLINE)
 def one_minus_sigmoid(x, exact):
     """1 - σ(x) = σ(-x): the factor in every negative-sampling gradient."""
     if exact:
@@ -61,7 +58,7 @@ def one_minus_sigmoid(x, exact):
     return np.float32(1.0) - _SIGMOID[i]
 
 
-@numba.njit(**_NJIT_INLINE)
+@numba.njit(**INLINE)
 def neg_log_sigmoid(x, exact):
     """-log σ(x) = log(1 + e^-x), the loss of one term."""
     if exact or x >= SIG_MAX or x <= -SIG_MAX:
@@ -72,91 +69,7 @@ def neg_log_sigmoid(x, exact):
     return _NEG_LOG_SIGMOID[i] + frac * (_NEG_LOG_SIGMOID[i + 1] - _NEG_LOG_SIGMOID[i])
 
 
-# Output rows are processed in groups of BLOCK: the dot products of one input row with a
-# group share each load of the input row, and each update of an input row adds the whole
-# group's contribution in one pass. Batches are padded to a multiple of BLOCK with rows
-# whose gradient is zero.
-BLOCK = 6
-
-
-@numba.njit(**_NJIT_INLINE)
-def _pad_outputs(outs, n_out):
-    n = n_out
-    while n % BLOCK:
-        outs[n] = outs[0]
-        n += 1
-    return n
-
-
-@numba.njit(**_NJIT_INLINE)
-def _dots6(x, c0, c1, c2, c3, c4, c5, D, i, j):
-    """D[i, j:j+6] = x · c_u for six output rows c_0..c_5, in one pass over x."""
-    d = x.shape[0]
-    a0 = a1 = a2 = a3 = a4 = a5 = x.dtype.type(0.0)
-    for t in range(d):
-        v = x[t]
-        a0 += v * c0[t]
-        a1 += v * c1[t]
-        a2 += v * c2[t]
-        a3 += v * c3[t]
-        a4 += v * c4[t]
-        a5 += v * c5[t]
-    D[i, j] = a0
-    D[i, j + 1] = a1
-    D[i, j + 2] = a2
-    D[i, j + 3] = a3
-    D[i, j + 4] = a4
-    D[i, j + 5] = a5
-
-
-@numba.njit(**_NJIT_INLINE)
-def _axpy6(y, c0, c1, c2, c3, c4, c5, G, i, j):
-    """y += Σ_{u<6} G[i, j+u] c_u in one pass over y."""
-    d = y.shape[0]
-    g0 = G[i, j]
-    g1 = G[i, j + 1]
-    g2 = G[i, j + 2]
-    g3 = G[i, j + 3]
-    g4 = G[i, j + 4]
-    g5 = G[i, j + 5]
-    for t in range(d):
-        y[t] += g0 * c0[t] + g1 * c1[t] + g2 * c2[t] + g3 * c3[t] + g4 * c4[t] + g5 * c5[t]
-
-
-@numba.njit(**_NJIT_INLINE)
-def _distinct6(outs, j):
-    for u in range(j, j + BLOCK):
-        for v in range(u + 1, j + BLOCK):
-            if outs[u] == outs[v]:
-                return False
-    return True
-
-
-@numba.njit(**_NJIT_INLINE)
-def _gather_scatter6(y, h, c0, c1, c2, c3, c4, c5, G, j):
-    """In one pass: y += Σ_u G[0, j+u] c_u (old rows), then c_u += G[0, j+u] h.
-
-    The six rows must be distinct (each is read before it is written, element by element).
-    """
-    d = y.shape[0]
-    g0 = G[0, j]
-    g1 = G[0, j + 1]
-    g2 = G[0, j + 2]
-    g3 = G[0, j + 3]
-    g4 = G[0, j + 4]
-    g5 = G[0, j + 5]
-    for t in range(d):
-        x = h[t]
-        y[t] += g0 * c0[t] + g1 * c1[t] + g2 * c2[t] + g3 * c3[t] + g4 * c4[t] + g5 * c5[t]
-        c0[t] += g0 * x
-        c1[t] += g1 * x
-        c2[t] += g2 * x
-        c3[t] += g3 * x
-        c4[t] += g4 * x
-        c5[t] += g5 * x
-
-
-@numba.njit(**_NJIT_INLINE)
+@numba.njit(**INLINE)
 def _ns_coefficients(D, i, n_out, n_pad, lr, compute_loss, exact):
     """Turn scores D[i, j] = w·c_j into steps G[i, j] = -lr ∂L/∂(w·c_j) (in place).
 
@@ -178,7 +91,7 @@ def _ns_coefficients(D, i, n_out, n_pad, lr, compute_loss, exact):
     return loss
 
 
-@numba.njit(**_NJIT_INLINE)  # inlined into train_job, where exact=False folds away
+@numba.njit(**INLINE)  # inlined into train_job, where exact=False folds away
 def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, exact):
     """One skip-gram negative-sampling step for one center word (HogBatch form).
 
@@ -198,7 +111,7 @@ def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, ex
     ``m`` rounded up to 2), ``Cb`` holds copies of the output rows, ``D`` the scores.
     """
     d = W.shape[1]
-    n_pad = _pad_outputs(outs, n_out)
+    n_pad = pad_outputs(outs, n_out)
     for j in range(n_pad):
         cr = C[outs[j]]
         cb = Cb[j]
@@ -209,7 +122,7 @@ def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, ex
     for i in range(m):
         wr = W[ctx[i]]
         for j in range(0, n_pad, BLOCK):
-            _dots6(wr, Cb[j], Cb[j + 1], Cb[j + 2], Cb[j + 3], Cb[j + 4], Cb[j + 5], D, i, j)
+            dots6(wr, Cb[j], Cb[j + 1], Cb[j + 2], Cb[j + 3], Cb[j + 4], Cb[j + 5], D, i, j)
         loss += _ns_coefficients(D, i, n_out, n_pad, lr, compute_loss, exact)
     # outputs: c_j += Σ_i G[i, j] w_i, two input rows per pass
     m2 = m
@@ -237,11 +150,11 @@ def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, ex
     for i in range(m):
         wr = W[ctx[i]]
         for j in range(0, n_pad, BLOCK):
-            _axpy6(wr, Cb[j], Cb[j + 1], Cb[j + 2], Cb[j + 3], Cb[j + 4], Cb[j + 5], D, i, j)
+            axpy6(wr, Cb[j], Cb[j + 1], Cb[j + 2], Cb[j + 3], Cb[j + 4], Cb[j + 5], D, i, j)
     return loss
 
 
-@numba.njit(**_NJIT_INLINE)
+@numba.njit(**INLINE)
 def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, compute_loss, exact):
     """One CBOW negative-sampling step: predict the center word from the mean of its context.
 
@@ -252,7 +165,7 @@ def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, comp
     measures the difference.
     """
     d = W.shape[1]
-    n_pad = _pad_outputs(outs, n_out)
+    n_pad = pad_outputs(outs, n_out)
     lr = W.dtype.type(lr)
     inv = W.dtype.type(1.0 / m)
     for t in range(d):
@@ -265,17 +178,17 @@ def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, comp
         h[t] *= inv
     # scores and ∂L/∂h from the output rows as they are, before any of them moves
     for j in range(0, n_pad, BLOCK):
-        _dots6(h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]], C[outs[j + 3]], C[outs[j + 4]],
+        dots6(h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]], C[outs[j + 3]], C[outs[j + 4]],
                C[outs[j + 5]], D, 0, j)
     loss = _ns_coefficients(D, 0, n_out, n_pad, lr, compute_loss, exact)
     for t in range(d):
         grad_h[t] = 0.0
     for j in range(0, n_pad, BLOCK):
-        if outs[j:j + BLOCK].size == BLOCK and _distinct6(outs, j):
-            _gather_scatter6(grad_h, h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]],
+        if outs[j:j + BLOCK].size == BLOCK and distinct6(outs, j):
+            gather_scatter6(grad_h, h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]],
                              C[outs[j + 3]], C[outs[j + 4]], C[outs[j + 5]], D, j)
         else:  # a noise word drawn twice: read all six rows before writing any
-            _axpy6(grad_h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]], C[outs[j + 3]],
+            axpy6(grad_h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]], C[outs[j + 3]],
                    C[outs[j + 4]], C[outs[j + 5]], D, 0, j)
             for u in range(j, j + BLOCK):
                 cr = C[outs[u]]
@@ -292,7 +205,7 @@ def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, comp
     return loss
 
 
-@numba.njit(**_NJIT)
+@numba.njit(**FAST)
 def softmax_output_update(C, h, targets, n_t, lr, grad_h, scores):
     """Full-softmax step on all output rows for one hidden vector ``h``.
 
@@ -332,14 +245,14 @@ def softmax_output_update(C, h, targets, n_t, lr, grad_h, scores):
     return loss
 
 
-@numba.njit(**_NJIT_INLINE)
+@numba.njit(**INLINE)
 def _row_of(w, hot, row0):
     """The row that holds word ``w`` in this thread: its private copy for the ``hot`` most
     frequent words (ids below ``hot``), else the shared row ``w``."""
     return w + row0 if w < hot else w
 
 
-@numba.njit(**_NJIT_INLINE)
+@numba.njit(**INLINE)
 def _draw_outputs(state, center, outs, negative, noise_prob, noise_alias, hot, row0):
     """outs[0] = center (the positive), then ``negative`` draws from the noise table; a draw
     equal to the center is skipped, as in the C code. Returns (state, number of outputs).
@@ -355,17 +268,7 @@ def _draw_outputs(state, center, outs, negative, noise_prob, noise_alias, hot, r
     return state, n_out
 
 
-@numba.njit(**_NJIT_INLINE)
-def _prefetch_row(A, r):
-    """Ask for every cache line of row ``r`` of ``A`` (float32: 16 values a line)."""
-    d = A.shape[1]
-    base = r * d
-    for t in range(0, d, 16):
-        prefetch(A, base + t)
-    prefetch(A, base + d - 1)
-
-
-@numba.njit(**_NJIT_INLINE)
+@numba.njit(**INLINE)
 def _checkout(W, C, hot, row0, Wh0, Ch0, tied):
     """Private copies of the hot rows (and a snapshot to measure what the job changes)."""
     d = W.shape[1]
@@ -377,7 +280,7 @@ def _checkout(W, C, hot, row0, Wh0, Ch0, tied):
                 C[row0 + r, t] = Ch0[r, t] = C[r, t]
 
 
-@numba.njit(**_NJIT_INLINE)
+@numba.njit(**INLINE)
 def _checkin(W, C, hot, row0, Wh0, Ch0, tied):
     """Add what the job changed in its private copies to the shared hot rows."""
     d = W.shape[1]
@@ -389,11 +292,24 @@ def _checkin(W, C, hot, row0, Wh0, Ch0, tied):
                 C[r, t] += C[row0 + r, t] - Ch0[r, t]
 
 
-@numba.njit(**_NJIT)
-def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_alias,
-              mode, window, negative, cbow_exact, tied, alpha, min_alpha, done0, total, seed,
-              compute_loss, hot, row0, buf, ctx, outs, Cb, D, Wb, Wh0, Ch0, h, grad_h, scores,
-              stats):
+# The arguments of train_job, one bundle per role, built by Word2Vec._kernel_args.
+Weights = namedtuple("Weights", "W C")
+Weights.__doc__ = "The matrices training writes: ``W`` and ``C`` (the same array when tied)."
+Data = namedtuple("Data", "tokens offsets keep noise_prob noise_alias")
+Data.__doc__ = """What every job reads and no job writes: the encoded corpus (``tokens`` and
+sentence ``offsets``), the ``keep`` probabilities of subsampling, the noise alias table."""
+Config = namedtuple("Config", "mode window negative cbow_exact tied compute_loss alpha "
+                              "min_alpha hot")
+Config.__doc__ = """The objective (``mode``: ``SG_NS``, ``CBOW_NS``, ``SG_SOFTMAX`` or
+``CBOW_SOFTMAX``) and its schedule, the same for every job of a run."""
+Scratch = namedtuple("Scratch", "row0 total buf ctx outs Cb D Wb Wh0 Ch0 h grad_h scores "
+                                "stats")
+Scratch.__doc__ = """What one thread owns: the first of its private hot rows (``row0``), the
+tokens of its share over all epochs (``total``), its scratch arrays and its ``stats``."""
+
+
+@numba.njit(**FAST)
+def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
     """Train on sentences ``s_begin..s_end`` of an encoded corpus.
 
     Per sentence: drop words by subsampling (``keep`` probabilities); per remaining center
@@ -403,8 +319,9 @@ def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_ali
 
         lr = alpha - (alpha - min_alpha) · progress,  progress = (done0 + tokens seen) / total.
 
-    ``stats`` receives [loss sum, examples, tokens processed, center words trained].
-    ``outs`` has two rows: the outputs of the current center and of the next one.
+    ``seed`` starts the job's random stream. ``stats`` receives [loss sum, examples, tokens
+    processed, center words trained]. ``outs`` has two rows: the outputs of the current
+    center and of the next one.
 
     Hot rows. With several threads, the rows of the most frequent words are written by all
     of them all the time, and each write moves the row's cache lines from one core to the
@@ -414,6 +331,10 @@ def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_ali
     words' updates once per job instead of at once. ``hot = 0`` (one thread) trains the
     shared rows directly.
     """
+    W, C = weights
+    tokens, offsets, keep, noise_prob, noise_alias = data
+    mode, window, negative, cbow_exact, tied, compute_loss, alpha, min_alpha, hot = config
+    row0, total, buf, ctx, outs, Cb, D, Wb, Wh0, Ch0, h, grad_h, scores, stats = scratch
     _checkout(W, C, hot, row0, Wh0, Ch0, tied)
     state = np.uint64(seed)
     loss = 0.0
@@ -455,9 +376,9 @@ def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_ali
                     state, n_next = _draw_outputs(state, buf[pos + 1], nxt, negative,
                                                   noise_prob, noise_alias, hot, row0)
                     for j in range(n_next):
-                        _prefetch_row(C, nxt[j])
+                        prefetch_span(C, nxt[j] * d, d)
                     if pos + 1 + window < n:
-                        _prefetch_row(W, buf[pos + 1 + window])
+                        prefetch_span(W, buf[pos + 1 + window] * d, d)
             state, bits = splitmix64(state)
             win = window - rand_below(bits, window)
             lo = max(pos - win, 0)
@@ -498,7 +419,7 @@ def train_job(W, C, tokens, offsets, s_begin, s_end, keep, noise_prob, noise_ali
     stats[3] += centers
 
 
-@numba.njit(**_NJIT)
+@numba.njit(**FAST)
 def cbow_softmax_update(W, C, ctx, m, center, lr, h, grad_h, scores, cbow_exact):
     """CBOW with the full softmax: h = mean of the context rows predicts ``center``."""
     d = W.shape[1]

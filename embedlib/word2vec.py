@@ -297,24 +297,24 @@ class Word2Vec:
         w2 = 2 * self.window + 2                         # room to pad to an even count
         kk = -(-(self.negative + 1) // K.BLOCK) * K.BLOCK  # padded to whole blocks
         softmax = self.softmax
-        scratch = [dict(buf=_padded(max_len, np.int32), ctx=_padded(w2, np.int32),
-                        outs=_padded((2, kk), np.int32), Cb=_padded((kk, d), np.float32),
-                        D=_padded((w2, kk), np.float32),
-                        Wb=_padded((w2 if self.tied else 1, d), np.float32),
-                        Wh0=_padded((max(hot, 1), d), np.float32),
-                        Ch0=_padded((max(hot, 1), d), np.float32),
-                        h=_padded(d, np.float32), grad_h=_padded(d, np.float32),
-                        scores=_padded(V if softmax else 1, np.float32),
-                        stats=_padded(4, np.float64))
-                   for _ in range(T)]
         share_tokens = [int(job_tokens[o].sum()) for o in owners]
         alpha0, min_alpha = self.learning_rate, float(self.min_alpha)
         E = self.epochs
+        compute_loss = bool(self.compute_loss)
+        weights = K.Weights(self._W, self._C)
+        data = K.Data(corpus.tokens, corpus.offsets, keep, noise.prob, noise.alias)
+        config = K.Config(self.mode, self.window, self.negative, bool(self.cbow_exact),
+                          bool(self.tied), compute_loss, alpha0, min_alpha, hot)
+        scratch = [K.Scratch(
+            row0=V + t * hot, total=float(max(E * share_tokens[t], 1)),
+            buf=_padded(max_len, np.int32), ctx=_padded(w2, np.int32),
+            outs=_padded((2, kk), np.int32), Cb=_padded((kk, d), np.float32),
+            D=_padded((w2, kk), np.float32), Wb=_padded((w2 if self.tied else 1, d), np.float32),
+            Wh0=_padded((max(hot, 1), d), np.float32), Ch0=_padded((max(hot, 1), d), np.float32),
+            h=_padded(d, np.float32), grad_h=_padded(d, np.float32),
+            scores=_padded(V if softmax else 1, np.float32), stats=_padded(4, np.float64))
+            for t in range(T)]
         W, C = self._W, self._C
-        args = (corpus.tokens, corpus.offsets)
-        mode, window, negative = self.mode, self.window, self.negative
-        cbow_exact, compute_loss = bool(self.cbow_exact), bool(self.compute_loss)
-        tied = bool(self.tied)
         job_seeds = _job_seeds(self.seed, E, len(job_tokens))
 
         bar = None
@@ -325,28 +325,21 @@ class Word2Vec:
         try:
             for epoch in range(E):
                 for sc in scratch:
-                    sc["stats"][:] = 0
+                    sc.stats[:] = 0
                 progress = [0] * T
 
                 def work(t, stop, epoch=epoch, progress=progress):
                     done = epoch * share_tokens[t]
-                    total = max(E * share_tokens[t], 1)
-                    sc = scratch[t]
                     for j in owners[t]:
                         if stop.is_set():
                             return
-                        K.train_job(W, C, *args, bounds[j], bounds[j + 1], keep, noise.prob,
-                                    noise.alias, mode, window, negative, cbow_exact, tied,
-                                    alpha0, min_alpha, float(done), float(total),
-                                    job_seeds[epoch, j], compute_loss, hot, V + t * hot,
-                                    sc["buf"], sc["ctx"], sc["outs"], sc["Cb"], sc["D"],
-                                    sc["Wb"], sc["Wh0"], sc["Ch0"], sc["h"], sc["grad_h"],
-                                    sc["scores"], sc["stats"])
+                        K.train_job(weights, data, config, scratch[t], bounds[j],
+                                    bounds[j + 1], float(done), job_seeds[epoch, j])
                         done += int(job_tokens[j])
                         progress[t] += int(job_tokens[j])
 
                 def postfix(epoch=epoch):
-                    tot = sum(sc["stats"] for sc in scratch)
+                    tot = sum(sc.stats for sc in scratch)
                     if compute_loss and tot[1] > 0:
                         return dict(epoch=epoch + 1, loss=f"{tot[0] / tot[1]:.4f}")
                     return dict(epoch=epoch + 1)
@@ -354,7 +347,7 @@ class Word2Vec:
                 t0 = time.perf_counter()
                 run_threads(work, T, progress=progress, bar=bar, postfix=postfix)
                 seconds = time.perf_counter() - t0
-                tot = sum(sc["stats"] for sc in scratch)
+                tot = sum(sc.stats for sc in scratch)
                 loss = tot[0] / tot[1] if (compute_loss and tot[1] > 0) else float("nan")
                 if compute_loss and tot[1] > 0 and not math.isfinite(loss):
                     raise TrainingError(

@@ -128,7 +128,7 @@ def test_train_share_is_the_steps_in_order():
     rec["log_x"], rec["f_x"] = np.log([2.0, 2.0, 5.0, 1.0]), [0.3, 0.3, 0.8, 0.1]
     order = np.array([2, 0, 3, 1], np.int32)
     Q, R = copy(P, False), copy(P, False)
-    total = K.train_share(*Q, rec, order, 0, 4, 0.05, 100.0, False)
+    total = K.train_share(K.Params(*Q), rec, order, 0, 4, K.Step(0.05, 100.0, False))
     expect = sum(K.glove_update(*R, r["i"], r["j"], r["log_x"], r["f_x"], 0.05, 100.0, False)
                  for r in rec[order])
     assert total == pytest.approx(expect, rel=1e-12)
@@ -228,9 +228,9 @@ def test_the_order_is_a_fresh_permutation_each_epoch(monkeypatch, workers, bucke
     seen = []
     real = K.train_share
 
-    def spy(Wg, Cg, bg, cg, records, order, start, stop, *rest):
+    def spy(params, records, order, start, stop, *rest):
         seen.append(order[start:stop].copy())
-        return real(Wg, Cg, bg, cg, records, order, start, stop, *rest)
+        return real(params, records, order, start, stop, *rest)
 
     monkeypatch.setattr(glove.K, "train_share", spy)
     X = sp.random(60, 60, density=0.5, random_state=1, format="csr") * 10
