@@ -4,18 +4,19 @@ The companion library of the book *Word Embeddings from First Principles*: every
 imports it, and it is meant to be reused on its own.
 """
 
+from .base import NotFittedError, TrainingError
 from .cooccur import cooccurrence
 from .corpus import Corpus, CorpusError, Vocabulary
 from .embeddings import Embeddings
 from .evaluation import evaluate_analogies, evaluate_similarity
 from .glove import GloVe, GloVeEpochStats
 from .pmi import PPMISVD, pmi, ppmi, svd_embeddings
-from .word2vec import EpochStats, TrainingError, Word2Vec
+from .word2vec import EpochStats, Word2Vec
 
 __all__ = ["Corpus", "CorpusError", "Vocabulary", "Embeddings", "Word2Vec", "EpochStats",
-           "TrainingError", "GloVe", "GloVeEpochStats", "PPMISVD", "cooccurrence", "pmi",
-           "ppmi", "svd_embeddings", "evaluate_similarity", "evaluate_analogies",
-           "load_vectors"]
+           "TrainingError", "NotFittedError", "GloVe", "GloVeEpochStats", "PPMISVD",
+           "cooccurrence", "pmi", "ppmi", "svd_embeddings", "evaluate_similarity",
+           "evaluate_analogies", "load_vectors"]
 __version__ = "0.1.0"
 
 

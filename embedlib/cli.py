@@ -334,15 +334,8 @@ def _run_train(args) -> int:
     with _reported(ValueError, TrainingError, rename=rename):
         model.fit(corpus)
 
-    history = list(getattr(model, "history_", ()))
-    for s in history:
-        loss = f"{s.loss:.6f}" if math.isfinite(s.loss) else "n/a"
-        line = f"epoch {s.epoch}/{len(history)}: loss {loss}"
-        for attr, unit in (("words_per_sec", "words/s"), ("updates_per_sec", "updates/s")):
-            speed = getattr(s, attr, None)
-            if speed is not None and math.isfinite(speed):
-                line += f", {speed:,.0f} {unit}"
-        _info(line)
+    for stats in getattr(model, "history_", ()):   # PPMISVD has no epochs
+        _info(str(stats))
 
     wv = model.wv
     with _reported(OSError, ValueError):

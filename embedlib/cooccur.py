@@ -302,26 +302,18 @@ def cooccurrence(corpus: Corpus, window: int = 10, *, weighting: str = "harmonic
         raise ValueError("the corpus has no in-vocabulary tokens: nothing to count")
     counts = np.bincount(tokens, minlength=V)
     bound = _row_bounds(counts, window, symmetric, include_self)
-    T = workers if workers is not None else (os.cpu_count() or 1)
-    T = max(1, min(T, V))
+    T = max(1, min(workers or os.cpu_count() or 1, V))   # workers was checked to be >= 1
     plan = _plan(len(tokens), len(corpus), V, bound, memory_limit, T)  # raises if too small
     T = plan.workers
 
-    occ_start = np.empty(V + 1, np.int64)
-    n_stream = len(tokens) + len(offsets)  # tokens and one -1 before every sentence and at the end
-    occ_pos = np.empty(len(tokens), np.int32 if n_stream < 2**31 else np.int64)
-    stream = np.empty(n_stream, np.int32)
-    _inverted_index(tokens, offsets, V, occ_start, occ_pos, stream)
-    index = Index(stream, occ_start, occ_pos)
-    del occ_pos, stream
+    index = _index(tokens, offsets, V)
     rule = Rule(distance_weights(window, weighting), window, symmetric,
                 1.0 if include_self else 0.0)
     row_nnz = np.zeros(V, np.int64)
     ranges = _split_rows(counts, T)
 
-    spill_dir = None
-    if memory_limit is not None:
-        spill_dir = tempfile.TemporaryDirectory(prefix="embedlib-cooccur-", dir=tmp_dir)
+    spill_dir = (None if memory_limit is None else
+                 tempfile.TemporaryDirectory(prefix="embedlib-cooccur-", dir=tmp_dir))
     try:
         pieces = _count_parallel(index, rule, bound, row_nnz, ranges, plan.chunk_entries,
                                  spill_dir.name if spill_dir else None)
@@ -330,6 +322,16 @@ def cooccurrence(corpus: Corpus, window: int = 10, *, weighting: str = "harmonic
     finally:
         if spill_dir is not None:
             spill_dir.cleanup()
+
+
+def _index(tokens, offsets, V: int) -> Index:
+    """The corpus laid out for counting (see :func:`_inverted_index`)."""
+    occ_start = np.empty(V + 1, np.int64)
+    n_stream = len(tokens) + len(offsets)  # tokens and one -1 before every sentence and at the end
+    occ_pos = np.empty(len(tokens), np.int32 if n_stream < 2**31 else np.int64)
+    stream = np.empty(n_stream, np.int32)
+    _inverted_index(tokens, offsets, V, occ_start, occ_pos, stream)
+    return Index(stream, occ_start, occ_pos)
 
 
 def _split_rows(counts: np.ndarray, T: int) -> list[tuple[int, int]]:

@@ -24,28 +24,22 @@ bit.
 
 from __future__ import annotations
 
-import os
 import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import glove_kernels as K
-from ._checks import check_callbacks, check_choice, check_float, check_int
+from ._checks import check_choice, check_float
 from ._parallel import run_threads
-from ._checks import parse_memory
-from .cooccur import WEIGHTINGS, check_cooccurrence, cooccurrence
-from .corpus import Corpus, Vocabulary
+from ._trainer import EpochTrainer, epoch_seeds
+from .base import OUTPUTS, BaseEpochStats, CountModel, TrainingError  # noqa: F401 (as before)
+from .cooccur import check_cooccurrence
 from .embeddings import Embeddings
-from .word2vec import TrainingError
 
-__all__ = ["GloVe", "GloVeEpochStats", "TrainingError", "OUTPUTS", "weighting_function"]
+__all__ = ["GloVe", "GloVeEpochStats", "weighting_function"]
 
-#: Which vectors a model hands out: W, C (the paper's W~), their sum, or [W, C].
-OUTPUTS = ("W", "C", "sum", "concat")
-_COMBINE = {"W": "W", "C": "C", "sum": "W+C", "W+C": "W+C", "concat": "concat"}
 _JOB = 1 << 18  # nonzeros per job: the unit of progress reports and divergence checks
 _BUCKET = 1 << 15  # nonzeros per bucket of the shuffle (128 KiB of int32 indices: in L2)
 
@@ -57,7 +51,7 @@ def weighting_function(x, x_max: float = 100.0, alpha: float = 0.75) -> np.ndarr
 
 
 @dataclass(frozen=True)
-class GloVeEpochStats:
+class GloVeEpochStats(BaseEpochStats):
     """What one epoch did.
 
     ``cost`` is the mean over the nonzeros of ``½ f(X_ij) e_ij²``, each term taken at the
@@ -67,6 +61,8 @@ class GloVeEpochStats:
     and end alike, since each term is measured when it is most out of date. ``seconds`` is wall-clock time (shuffle
     included); ``cpu_seconds`` the CPU time of the process over the epoch, all threads
     together, so ``cpu_seconds / seconds`` is the number of cores the epoch actually got.
+    ``loss`` is an alias of ``cost`` (the name every trainer's statistics have);
+    ``epochs`` is the number of epochs of the run.
     """
 
     epoch: int
@@ -74,18 +70,22 @@ class GloVeEpochStats:
     updates: int
     seconds: float
     cpu_seconds: float = float("nan")
+    epochs: int = 0
+
+    _metric, _work, _unit = "cost", "updates", "updates/s"
 
     @property
     def loss(self) -> float:
-        """Alias of ``cost`` (the name word2vec's statistics use)."""
+        """Alias of ``cost`` (the name every trainer's statistics have)."""
         return self.cost
 
     @property
     def updates_per_sec(self) -> float:
-        return self.updates / self.seconds if self.seconds > 0 else float("inf")
+        """Nonzero updates per second (infinite if no time was measured)."""
+        return self.rate[0]
 
 
-class GloVe:
+class GloVe(CountModel):
     """GloVe word vectors trained by AdaGrad on a co-occurrence matrix.
 
     The cost is J = Σ_ij f(X_ij) (w_i·c_j + b_i + b_ctx_j - log X_ij)² over the nonzeros
@@ -136,112 +136,35 @@ class GloVe:
     history_ : list of GloVeEpochStats
         One entry per epoch; ``cost_history_`` lists the mean costs.
     cooccurrence_ : scipy.sparse.csr_matrix
-        The counts X the model was fit on (with ``words_`` and, from a corpus, ``vocab``).
+        The counts X the model was fit on, with ``words_`` (the words of its rows) and
+        ``vocab_`` (the corpus's :class:`~embedlib.corpus.Vocabulary`, or None for a
+        matrix fit with a list of words; ``vocab`` is an alias).
+
+    The vectors to use are :attr:`wv`: the ``output`` vectors (W + C by default) with both
+    biases; :meth:`vectors` gives the others.
     """
+
+    _fitted_attr = "_params"
 
     def __init__(self, *, vector_size=100, x_max=100.0, alpha=0.75, eta=0.05, epochs=25,
                  workers=None, seed=1, tied=False, clip=100.0, output="sum", window=10,
                  weighting="harmonic", symmetric=True, min_count=5, max_vocab_size=None,
                  memory_limit=None, tmp_dir=None, verbose=True, callbacks=()):
-        self.vector_size = vector_size
-        self.x_max = x_max
-        self.alpha = alpha
-        self.eta = eta
-        self.epochs = epochs
-        self.workers = workers
-        self.seed = seed
-        self.tied = tied
-        self.clip = clip
-        self.output = output
-        self.window = window
-        self.weighting = weighting
-        self.symmetric = symmetric
-        self.min_count = min_count
-        self.max_vocab_size = max_vocab_size
-        self.memory_limit = memory_limit
-        self.tmp_dir = tmp_dir
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self._validate()
+        self._set_params(locals())
 
-    # -- parameters ---------------------------------------------------------------------
     def _validate(self):
-        check_int("vector_size", self.vector_size, 1, 100_000)
+        super()._validate()     # counting, output, vector_size, epochs, workers, seed, ...
         check_float("x_max", self.x_max, 0, None, low_open=True)
         check_float("alpha", self.alpha, 0, 100)
         check_float("eta", self.eta, 0, None, low_open=True)
-        check_int("epochs", self.epochs, 1, 100_000)
-        if self.workers is not None:
-            check_int("workers", self.workers, 1, 1024)
-        check_int("seed", self.seed, 0, 2**63 - 1)
         check_choice("tied", self.tied, (True, False))
         check_float("clip", self.clip, 0, None, low_open=True)
-        check_choice("output", self.output, tuple(_COMBINE))
-        check_int("window", self.window, 1, 100_000)
-        check_choice("weighting", self.weighting, WEIGHTINGS)
-        check_choice("symmetric", self.symmetric, (True, False))
-        check_int("min_count", self.min_count, 1)
-        if self.max_vocab_size is not None:
-            check_int("max_vocab_size", self.max_vocab_size, 1)
-        if self.memory_limit is not None:
-            parse_memory(self.memory_limit)
-        self._callbacks = check_callbacks(self.callbacks)
-
-    @property
-    def n_workers(self) -> int:
-        return self.workers if self.workers is not None else (os.cpu_count() or 1)
-
-    def get_params(self) -> dict:
-        names = ("vector_size", "x_max", "alpha", "eta", "epochs", "workers", "seed", "tied",
-                 "clip", "output", "window", "weighting", "symmetric", "min_count",
-                 "max_vocab_size", "memory_limit", "tmp_dir", "verbose", "callbacks")
-        return {n: getattr(self, n) for n in names}
-
-    def __repr__(self) -> str:
-        defaults = GloVe.__init__.__kwdefaults__
-        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v != defaults[k]]
-        return f"GloVe({', '.join(changed)})"
 
     # -- fitting ------------------------------------------------------------------------
-    def fit(self, data, vocab=None, *, encoding_errors: str = "strict") -> "GloVe":
-        """Count co-occurrences if needed, then train; returns ``self``.
-
-        ``data`` is a :class:`~embedlib.corpus.Corpus`, a path to a text file (plain or
-        .gz, one sentence per line), an iterable of token lists -- or a co-occurrence
-        matrix (scipy.sparse or dense, square), in which case ``vocab`` must give the
-        words of its rows: a :class:`~embedlib.corpus.Vocabulary` or a sequence of str.
-        """
-        self._validate()
-        if sp.issparse(data) or isinstance(data, np.ndarray):
-            X = check_cooccurrence(data)
-            words, vocab = _words_of(vocab, X.shape[0])
-        else:
-            if vocab is not None:
-                raise TypeError("vocab is only for a co-occurrence matrix; a corpus brings "
-                                "its own vocabulary")
-            corpus = Corpus.coerce(data, min_count=self.min_count,
-                                   max_vocab_size=self.max_vocab_size,
-                                   encoding_errors=encoding_errors)
-            X = cooccurrence(corpus, self.window, weighting=self.weighting,
-                             symmetric=self.symmetric, memory_limit=self.memory_limit,
-                             tmp_dir=self.tmp_dir, workers=self.workers)
-            X = check_cooccurrence(X)
-            vocab = corpus.vocab
-            words = vocab.words
+    def _fit_counts(self, X: sp.csr_matrix) -> None:
         records = self._records(X)
-        self.words_ = tuple(words)
-        self.vocab = vocab
-        self.cooccurrence_ = X
         self._init_weights(X.shape[0])
-        self.history_ = []
-        self._wv = None
-        try:
-            self._train(records)
-        except BaseException:  # a failed fit leaves the model unfitted, not half-trained
-            for name in ("_params", "_wv"):
-                self.__dict__.pop(name, None)
-            raise
-        return self
+        _Trainer(self, records).run()
 
     def _records(self, X: sp.csr_matrix) -> np.ndarray:
         """The nonzeros as the kernels read them: (i, j, log X_ij, f(X_ij)), float32."""
@@ -275,113 +198,26 @@ class GloVe:
         else:
             self._params = K.Params(Wg, matrix(), bg, biases())
 
-    def _train(self, records: np.ndarray):
-        n = len(records)
-        T = max(1, min(self.n_workers, n))
-        E = self.epochs
-        params = self._params
-        step = K.Step(float(self.eta), float(self.clip), bool(self.tied))
-        order = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
-        # buckets of about _BUCKET nonzeros, B per thread (T * B < 2**16)
-        B = max(1, min(n // (T * _BUCKET), (2**16 - 1) // T))
-        other = np.empty_like(order) if T * B > 1 else None
-        bucket = np.empty(n, np.uint8 if T * B <= 256 else np.uint16) if T * B > 1 else None
-        seeds = _seeds(self.seed, E, T)
-        stop = threading.Event()
-        # Divergence: a non-finite cost, or a mean cost 1000 times that of all-zero parameters
-        # (which predict log X_ij = 0); clipping can keep an exploding run finite.
-        zero_cost = float(np.sum(0.5 * records["f_x"].astype(np.float64)
-                                 * records["log_x"].astype(np.float64) ** 2)) / n
-        limit = 1000.0 * max(zero_cost, 1.0)
-
-        bar = None
-        if self.verbose:
-            from tqdm.auto import tqdm
-            bar = tqdm(total=E * n, unit="upd", unit_scale=True, desc="GloVe", smoothing=0.1)
-        try:
-            for epoch in range(E):
-                t0 = time.perf_counter()
-                c0 = time.process_time()
-                if T * B == 1:
-                    starts = np.array([0, n], dtype=np.int64)
-                else:
-                    order, other, starts = _deal_order(order, other, bucket, T, B, seeds[epoch])
-                stats = np.zeros(T, dtype=np.float64)
-                progress = [0] * T
-
-                def work(t, stop, starts=starts, stats=stats, progress=progress, epoch=epoch,
-                         order=order):
-                    K.shuffle_buckets(order, starts, t * B, (t + 1) * B, seeds[epoch, t, 1])
-                    a, b = int(starts[t * B]), int(starts[(t + 1) * B])
-                    for s in range(a, b, _JOB):
-                        if stop.is_set():
-                            return
-                        e = min(s + _JOB, b)
-                        stats[t] += K.train_share(params, records, order, s, e, step)
-                        progress[t] += e - s
-                        if not stats[t] <= limit * progress[t]:  # also catches NaN
-                            stop.set()
-                            return
-
-                def postfix(epoch=epoch, stats=stats, progress=progress):
-                    return dict(epoch=epoch + 1, cost=f"{stats.sum() / max(sum(progress), 1):.4f}")
-
-                run_threads(work, T, stop=stop, bar=bar, progress=progress, postfix=postfix)
-                seconds = time.perf_counter() - t0
-                cpu_seconds = time.process_time() - c0
-                done = sum(progress)
-                cost = float(stats.sum()) / max(done, 1)
-                if stop.is_set() or not cost <= limit or not _finite(*params):
-                    raise TrainingError(
-                        f"GloVe diverged in epoch {epoch + 1}: mean cost {cost:.6g} after "
-                        f"{done:,} of {n:,} updates (NaN, infinite, or over 1000 times the "
-                        f"{zero_cost:.4g} of all-zero parameters). Try a smaller learning rate "
-                        f"than eta={self.eta:g} (e.g. eta={self.eta / 10:g}).")
-                es = GloVeEpochStats(epoch=epoch + 1, cost=cost, updates=n, seconds=seconds,
-                                     cpu_seconds=cpu_seconds)
-                self.history_.append(es)
-                if bar is not None:
-                    bar.set_postfix(epoch=epoch + 1, cost=f"{cost:.4f}")
-                self._wv = None
-                for cb in self._callbacks:
-                    (cb.on_epoch_end if hasattr(cb, "on_epoch_end") else cb)(self, es)
-        finally:
-            if bar is not None:
-                bar.close()
-
     # -- results ------------------------------------------------------------------------
-    @property
-    def W_(self) -> np.ndarray:
-        """Word vectors W, (V, d) float32 (a view of the training state)."""
-        return self._params.Wg[:, 0]
+    def _view(self, name: str) -> np.ndarray:
+        self._check_fitted()
+        return getattr(self._params, name)[:, 0]    # the values, not the accumulators
 
-    @property
-    def C_(self) -> np.ndarray:
-        """Context vectors C (the paper's W~), (V, d) float32; the same array as ``W_`` when
-        tied."""
-        return self._params.Cg[:, 0]
+    W_ = property(lambda self: self._view("Wg"), doc="""Word vectors W, (V, d) float32 (a
+        view of the training state).""")
+    C_ = property(lambda self: self._view("Cg"), doc="""Context vectors C (the paper's W~),
+        (V, d) float32; the same array as ``W_`` when tied.""")
+    b_ = property(lambda self: self._view("bg"), doc="Word biases b, (V,) float32.")
+    b_ctx_ = property(lambda self: self._view("cg"), doc="""Context biases b_ctx (the
+        paper's b~), (V,) float32; the same array as ``b_`` when tied.""")
 
-    @property
-    def b_(self) -> np.ndarray:
-        return self._params.bg[:, 0]
-
-    @property
-    def b_ctx_(self) -> np.ndarray:
-        return self._params.cg[:, 0]
+    def _biases(self) -> dict:
+        return dict(bias=self.b_, context_bias=self.b_ctx_)
 
     @property
     def cost_history_(self) -> list[float]:
         """Mean cost of each epoch (see :class:`GloVeEpochStats`)."""
         return [s.cost for s in self.history_]
-
-    @property
-    def wv(self) -> Embeddings:
-        """The ``output`` vectors (W + C by default) with both biases."""
-        if not hasattr(self, "_params"):
-            raise AttributeError("the model is not fitted yet: call fit() first")
-        if self._wv is None:
-            self._wv = self.vectors(self.output)
-        return self._wv
 
     def vectors(self, which: str = "sum") -> Embeddings:
         """Embeddings of ``which`` in "W", "C", "sum" (W + C), "concat" ([W, C]).
@@ -389,22 +225,7 @@ class GloVe:
         Every result carries ``bias`` (b) and ``context_bias`` (b_ctx) and the corpus counts;
         for "W" the context matrix C is attached too (so ``combine`` works on it).
         """
-        check_choice("which", which, tuple(_COMBINE))
-        if not hasattr(self, "_params"):
-            raise AttributeError("the model is not fitted yet: call fit() first")
-        counts = self.vocab.counts if isinstance(self.vocab, Vocabulary) else None
-        W, C = self.W_, self.C_
-        kind = _COMBINE[which]
-        if kind == "W":
-            vectors, context = W, C
-        elif kind == "C":
-            vectors, context = C, None
-        elif kind == "W+C":
-            vectors, context = W + C, None
-        else:
-            vectors, context = np.hstack([W, C]), None
-        return Embeddings(self.words_, vectors, context, counts, bias=self.b_,
-                          context_bias=self.b_ctx_)
+        return super().vectors(which)
 
     def cost(self, X=None) -> float:
         """J = Σ f(X_ij) (w_i·c_j + b_i + b_ctx_j - log X_ij)² at the current parameters.
@@ -412,8 +233,7 @@ class GloVe:
         Exactly the paper's cost (no ½), summed in float64 over the nonzeros of ``X``
         (default: the matrix the model was trained on, ``cooccurrence_``).
         """
-        if not hasattr(self, "_params"):
-            raise AttributeError("the model is not fitted yet: call fit() first")
+        self._check_fitted()
         X = self.cooccurrence_ if X is None else check_cooccurrence(X)
         if X.shape[0] != len(self.words_):
             raise ValueError(f"X has {X.shape[0]} rows but the model has {len(self.words_)} "
@@ -422,27 +242,71 @@ class GloVe:
                                   float(self.x_max), float(self.alpha)))
 
 
-def _words_of(vocab, n: int):
-    """(words, Vocabulary or None) for a matrix with ``n`` rows."""
-    if vocab is None:
-        raise TypeError("fitting on a co-occurrence matrix needs vocab=: the words of its "
-                        "rows (a Vocabulary or a sequence of str)")
-    if isinstance(vocab, Vocabulary):
-        words = vocab.words
-    else:
-        if isinstance(vocab, (str, bytes)):
-            raise TypeError("vocab must be a sequence of words, not a single string")
-        words = tuple(vocab)
-        vocab = None
-    if len(words) != n:
-        raise ValueError(f"vocab has {len(words)} words but the matrix has {n} rows")
-    return words, vocab
 
+class _Trainer(EpochTrainer):
+    """GloVe's epochs: a fresh random order of the nonzeros, then each thread's share."""
 
-def _seeds(seed: int, epochs: int, T: int) -> np.ndarray:
-    """Seeds per (epoch, thread): [dealing into buckets, shuffling the thread's buckets]."""
-    ss = np.random.SeedSequence([seed, 0x676C6F76])
-    return ss.generate_state(epochs * T * 2, dtype=np.uint64).reshape(epochs, T, 2)
+    stats = GloVeEpochStats
+    desc = "GloVe"
+    unit = "upd"
+
+    def __init__(self, model, records):
+        super().__init__(model)
+        n = self.total = len(records)
+        T = self.T = max(1, min(model.n_workers, n))
+        self.records, self.params = records, model._params
+        self.step = K.Step(float(model.eta), float(model.clip), bool(model.tied))
+        self.order = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
+        # buckets of about _BUCKET nonzeros, B per thread (T * B < 2**16)
+        B = self.B = max(1, min(n // (T * _BUCKET), (2**16 - 1) // T))
+        many = T * B > 1
+        self.other = np.empty_like(self.order) if many else None
+        self.bucket = np.empty(n, np.uint8 if T * B <= 256 else np.uint16) if many else None
+        self.seeds = epoch_seeds(model.seed, 0x676C6F76, model.epochs, T, 2)
+        self.stop = threading.Event()
+        # Divergence: a non-finite cost, or a mean cost 1000 times that of all-zero
+        # parameters (which predict log X_ij = 0); clipping can keep an exploding run finite.
+        self.zero_cost = float(np.sum(0.5 * records["f_x"].astype(np.float64)
+                                      * records["log_x"].astype(np.float64) ** 2)) / n
+        self.limit = 1000.0 * max(self.zero_cost, 1.0)
+
+    def run_epoch(self, epoch, bar):
+        T, B, n, seeds = self.T, self.B, self.total, self.seeds[epoch]
+        if T * B == 1:
+            starts = np.array([0, n], dtype=np.int64)
+        else:
+            self.order, self.other, starts = _deal_order(self.order, self.other, self.bucket,
+                                                         T, B, seeds)
+        order, costs, progress = self.order, np.zeros(T, dtype=np.float64), [0] * T
+
+        def work(t, stop):
+            K.shuffle_buckets(order, starts, t * B, (t + 1) * B, seeds[t, 1])
+            a, b = int(starts[t * B]), int(starts[(t + 1) * B])
+            for s in range(a, b, _JOB):
+                if stop.is_set():
+                    return
+                e = min(s + _JOB, b)
+                costs[t] += K.train_share(self.params, self.records, order, s, e, self.step)
+                progress[t] += e - s
+                if not costs[t] <= self.limit * progress[t]:  # also catches NaN
+                    stop.set()
+                    return
+
+        def postfix():
+            return dict(epoch=epoch + 1, cost=f"{costs.sum() / max(sum(progress), 1):.4f}")
+
+        run_threads(work, T, stop=self.stop, bar=bar, progress=progress, postfix=postfix)
+        self.done = sum(progress)
+        return dict(cost=float(costs.sum()) / max(self.done, 1), updates=n)
+
+    def diverged(self, stats):
+        if self.stop.is_set() or not stats.cost <= self.limit or not _finite(*self.params):
+            eta = self.model.eta
+            return (f"GloVe diverged in epoch {stats.epoch}: mean cost {stats.cost:.6g} "
+                    f"after {self.done:,} of {self.total:,} updates (NaN, infinite, or over "
+                    f"1000 times the {self.zero_cost:.4g} of all-zero parameters). Try a "
+                    f"smaller learning rate than eta={eta:g} (e.g. eta={eta / 10:g}).")
+        return None
 
 
 def _deal_order(order, other, bucket, T, B, seeds):

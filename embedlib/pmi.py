@@ -33,15 +33,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._checks import check_choice, check_float, check_int
-from ._checks import parse_memory
-from .cooccur import WEIGHTINGS, check_cooccurrence, cooccurrence
-from .corpus import Corpus, Vocabulary
+from .base import CountModel
+from .cooccur import check_cooccurrence
 from .embeddings import Embeddings
 
 __all__ = ["pmi", "ppmi", "truncated_svd", "svd_embeddings", "PPMISVD", "SOLVERS"]
 
 SOLVERS = ("arpack", "randomized")
-_OUTPUTS = {"W": "W", "C": "C", "sum": "W+C", "W+C": "W+C", "concat": "concat"}
 
 
 def pmi(X, *, cds: float = 1.0) -> sp.csr_matrix:
@@ -139,7 +137,7 @@ def svd_embeddings(M, words, vector_size: int = 100, *, eig: float = 0.5,
                       (V * weight).astype(np.float32), counts)
 
 
-class PPMISVD:
+class PPMISVD(CountModel):
     """Word vectors from the truncated SVD of the (shifted, smoothed) PPMI matrix.
 
     Levy, Goldberg & Dagan (2015): PPMI_k(w, c) = max(PMI(w, c) - log k, 0), with the
@@ -167,116 +165,52 @@ class PPMISVD:
 
     Attributes
     ----------
+    W_, C_ : numpy.ndarray
+        The word and context vectors (float32).
     singular_values_ : numpy.ndarray
         The d largest singular values of the matrix.
     cooccurrence_ : scipy.sparse.csr_matrix
-        The counts (with ``words_`` and, from a corpus, ``vocab``).
+        The counts, with ``words_`` (the words of its rows) and ``vocab_`` (the corpus's
+        :class:`~embedlib.corpus.Vocabulary`, or None for a matrix fit with a list of
+        words; ``vocab`` is an alias).
+
+    The vectors to use are :attr:`wv`, those ``output`` names; :meth:`vectors` gives the
+    others.
     """
 
     def __init__(self, *, vector_size=100, k=1.0, cds=0.75, eig=0.5, output="W",
                  solver="arpack", seed=1, window=10, weighting="harmonic", symmetric=True,
                  min_count=5, max_vocab_size=None, memory_limit=None, tmp_dir=None,
                  workers=None):
-        self.vector_size = vector_size
-        self.k = k
-        self.cds = cds
-        self.eig = eig
-        self.output = output
-        self.solver = solver
-        self.seed = seed
-        self.window = window
-        self.weighting = weighting
-        self.symmetric = symmetric
-        self.min_count = min_count
-        self.max_vocab_size = max_vocab_size
-        self.memory_limit = memory_limit
-        self.tmp_dir = tmp_dir
-        self.workers = workers
-        self._validate()
+        self._set_params(locals())
 
     def _validate(self):
-        check_int("vector_size", self.vector_size, 1, 100_000)
+        super()._validate()     # counting, output, vector_size, seed, workers
         check_float("k", self.k, 0, None, low_open=True)
         check_float("cds", self.cds, 0, 10, low_open=True)
         check_float("eig", self.eig, 0, 1)
-        check_choice("output", self.output, tuple(_OUTPUTS))
         check_choice("solver", self.solver, SOLVERS)
-        check_int("seed", self.seed, 0, 2**63 - 1)
-        check_int("window", self.window, 1, 100_000)
-        check_choice("weighting", self.weighting, WEIGHTINGS)
-        check_choice("symmetric", self.symmetric, (True, False))
-        check_int("min_count", self.min_count, 1)
-        if self.max_vocab_size is not None:
-            check_int("max_vocab_size", self.max_vocab_size, 1)
-        if self.memory_limit is not None:
-            parse_memory(self.memory_limit)
-        if self.workers is not None:
-            check_int("workers", self.workers, 1, 1024)
 
-    def fit(self, data, vocab=None, *, encoding_errors: str = "strict") -> "PPMISVD":
-        """Count (if ``data`` is a corpus), reweight by SPPMI, factorize; returns ``self``.
-
-        ``data`` as in :meth:`embedlib.glove.GloVe.fit`: a corpus, a path, token lists, or a
-        co-occurrence matrix with ``vocab`` naming its rows.
-        """
-        from .glove import _words_of
-
-        self._validate()
-        if sp.issparse(data) or isinstance(data, np.ndarray):
-            X = check_cooccurrence(data)
-            words, vocab = _words_of(vocab, X.shape[0])
-        else:
-            if vocab is not None:
-                raise TypeError("vocab is only for a co-occurrence matrix; a corpus brings "
-                                "its own vocabulary")
-            corpus = Corpus.coerce(data, min_count=self.min_count,
-                                   max_vocab_size=self.max_vocab_size,
-                                   encoding_errors=encoding_errors)
-            X = check_cooccurrence(cooccurrence(
-                corpus, self.window, weighting=self.weighting, symmetric=self.symmetric,
-                memory_limit=self.memory_limit, tmp_dir=self.tmp_dir, workers=self.workers))
-            vocab = corpus.vocab
-            words = vocab.words
+    def _fit_counts(self, X) -> None:
+        """Reweight by SPPMI, factorize."""
         M = ppmi(X, k=self.k, cds=self.cds)
         if M.nnz == 0:
             raise ValueError(f"the shifted PPMI matrix is all zeros (no pair has PMI above "
                              f"log k = {np.log(self.k):.3g}): lower k")
         U, s, V = truncated_svd(M, self.vector_size, solver=self.solver, seed=self.seed)
-        self.words_ = tuple(words)
-        self.vocab = vocab
-        self.cooccurrence_ = X
         self.singular_values_ = s
         weight = s ** float(self.eig)
         self._W = (U * weight).astype(np.float32)
         self._C = (V * weight).astype(np.float32)
-        self._wv = None
-        return self
 
     @property
     def W_(self) -> np.ndarray:
         """Word vectors W = U Σ^eig, one row per word (float32)."""
+        self._check_fitted()
         return self._W
 
     @property
     def C_(self) -> np.ndarray:
         """Context vectors C = V Σ^eig, one row per context word (float32)."""
+        self._check_fitted()
         return self._C
-
-    @property
-    def wv(self) -> Embeddings:
-        """The vectors chosen by ``output``, as :class:`~embedlib.embeddings.Embeddings`."""
-        if not hasattr(self, "_W"):
-            raise AttributeError("the model is not fitted yet: call fit() first")
-        if self._wv is None:
-            self._wv = self.vectors(self.output)
-        return self._wv
-
-    def vectors(self, which: str = "W") -> Embeddings:
-        """Embeddings of ``which`` in "W", "C", "sum" (W + C), "concat"; "W" carries C."""
-        check_choice("which", which, tuple(_OUTPUTS))
-        if not hasattr(self, "_W"):
-            raise AttributeError("the model is not fitted yet: call fit() first")
-        counts = self.vocab.counts if isinstance(self.vocab, Vocabulary) else None
-        full = Embeddings(self.words_, self._W, self._C, counts)
-        kind = _OUTPUTS[which]
-        return full if kind == "W" else full.combine(kind)

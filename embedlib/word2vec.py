@@ -18,33 +18,36 @@ reproduces the vectors bit for bit.
 from __future__ import annotations
 
 import math
-import os
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import w2v_kernels as K
-from ._checks import check_callbacks, check_choice, check_float, check_int
+from ._checks import check_choice, check_float, check_int
 from ._parallel import run_threads
+from ._trainer import EpochTrainer, epoch_seeds
+from .base import BaseEpochStats, Model, TrainingError
 from .corpus import Corpus
 from .sampling import AliasTable, keep_probabilities, noise_distribution
 
-__all__ = ["Word2Vec", "EpochStats", "TrainingError"]
+__all__ = ["Word2Vec", "EpochStats"]
 
 #: With several threads, each works on private copies of the rows of this many most frequent
 #: words and merges them into the shared rows after every job (see w2v_kernels.train_job).
 HOT_ROWS = 256
 
 
-class TrainingError(RuntimeError):
-    """Training produced non-finite values or could not run."""
-
-
 @dataclass(frozen=True)
-class EpochStats:
+class EpochStats(BaseEpochStats):
     """What one epoch did. ``loss`` is the mean loss per training example: per (center,
-    context) pair for skip-gram, per center word for CBOW; summed in float64."""
+    context) pair for skip-gram, per center word for CBOW; summed in float64.
+
+    ``examples`` counts the training examples, ``words`` the corpus tokens the epoch went
+    through, ``centers`` the center words trained on (after subsampling), ``alpha_end``
+    the learning rate at the epoch's end; ``epochs`` is the number of epochs of the run,
+    ``seconds`` the epoch's wall-clock time and ``cpu_seconds`` the CPU time of the
+    process over it (all threads together).
+    """
 
     epoch: int
     loss: float
@@ -53,13 +56,16 @@ class EpochStats:
     centers: int
     seconds: float
     alpha_end: float
+    epochs: int = 0
+    cpu_seconds: float = float("nan")
 
     @property
     def words_per_sec(self) -> float:
-        return self.words / self.seconds if self.seconds > 0 else float("inf")
+        """Corpus tokens per second (infinite if no time was measured)."""
+        return self.rate[0]
 
 
-class Word2Vec:
+class Word2Vec(Model):
     """Skip-gram or CBOW word vectors, trained with negative sampling or the full softmax.
 
     Parameter names follow gensim's where gensim has the parameter.
@@ -125,12 +131,16 @@ class Word2Vec:
 
     Attributes
     ----------
-    wv : Embeddings
-        After :meth:`fit`: the word vectors W and the context vectors C.
-    vocab : Vocabulary
-        The vocabulary, sorted by frequency.
+    W_, C_ : numpy.ndarray
+        After :meth:`fit`: the word vectors W and the context vectors C, (V, d) float32
+        views of the training state (``C_`` is ``W_`` when tied).
+    vocab_ : Vocabulary
+        The vocabulary, sorted by frequency (``vocab`` is an alias); ``words_`` its words.
     history_ : list of EpochStats
         One entry per epoch; ``loss_history_`` lists the mean losses.
+
+    The vectors to use are :attr:`wv`: copies of W and C (no C when tied) with the
+    corpus counts; :meth:`vectors` gives C, W + C or [W, C] instead.
     """
 
     def __init__(self, *, sg=0, vector_size=100, window=5, negative=5, ns_exponent=0.75,
@@ -138,53 +148,24 @@ class Word2Vec:
                  max_vocab_size=None, epochs=5, alpha=None, min_alpha=0.0001, workers=None,
                  seed=1, tied=False, cbow_exact=False, compute_loss=True, batch_words=10000,
                  verbose=True, callbacks=()):
-        self.sg = sg
-        self.vector_size = vector_size
-        self.window = window
-        self.negative = negative
-        self.ns_exponent = ns_exponent
-        self.softmax = softmax
-        self.sample = sample
-        self.subsample_formula = subsample_formula
-        self.min_count = min_count
-        self.max_vocab_size = max_vocab_size
-        self.epochs = epochs
-        self.alpha = alpha
-        self.min_alpha = min_alpha
-        self.workers = workers
-        self.seed = seed
-        self.tied = tied
-        self.cbow_exact = cbow_exact
-        self.compute_loss = compute_loss
-        self.batch_words = batch_words
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self._validate()
+        self._set_params(locals())
 
     # -- parameters ---------------------------------------------------------------------
     def _validate(self):
+        super()._validate()     # vector_size, min_count, max_vocab_size, epochs, workers, ...
         check_choice("sg", self.sg, (0, 1, True, False))
-        check_int("vector_size", self.vector_size, 1, 100_000)
         check_int("window", self.window, 1, 10_000)
         check_int("negative", self.negative, 0 if self.softmax else 1, 1000)
         check_float("ns_exponent", self.ns_exponent, -10, 10)
         check_float("sample", self.sample, 0, 1)
         check_choice("subsample_formula", self.subsample_formula, ("c", "paper"))
-        check_int("min_count", self.min_count, 1)
-        if self.max_vocab_size is not None:
-            check_int("max_vocab_size", self.max_vocab_size, 1)
-        check_int("epochs", self.epochs, 1, 100_000)
         if self.alpha is not None:
             check_float("alpha", self.alpha, 0, 10, low_open=True)
         check_float("min_alpha", self.min_alpha, 0, 10)
         if self.min_alpha > self.learning_rate:
             raise ValueError(f"min_alpha ({self.min_alpha}) must not exceed alpha "
                              f"({self.learning_rate})")
-        if self.workers is not None:
-            check_int("workers", self.workers, 1, 1024)
-        check_int("seed", self.seed, 0, 2**63 - 1)
         check_int("batch_words", self.batch_words, 1)
-        self._callbacks = check_callbacks(self.callbacks)
 
     @property
     def learning_rate(self) -> float:
@@ -194,50 +175,35 @@ class Word2Vec:
         return 0.025 if self.sg else 0.05
 
     @property
-    def n_workers(self) -> int:
-        return self.workers if self.workers is not None else (os.cpu_count() or 1)
-
-    @property
     def mode(self) -> int:
+        """The kernel's objective: ``w2v_kernels.SG_NS``, ``CBOW_NS``, ``SG_SOFTMAX`` or
+        ``CBOW_SOFTMAX``."""
         if self.softmax:
             return K.SG_SOFTMAX if self.sg else K.CBOW_SOFTMAX
         return K.SG_NS if self.sg else K.CBOW_NS
-
-    def get_params(self) -> dict:
-        names = ("sg", "vector_size", "window", "negative", "ns_exponent", "softmax", "sample",
-                 "subsample_formula", "min_count", "max_vocab_size", "epochs", "alpha",
-                 "min_alpha", "workers", "seed", "tied", "cbow_exact", "compute_loss",
-                 "batch_words", "verbose", "callbacks")
-        return {n: getattr(self, n) for n in names}
-
-    def __repr__(self) -> str:
-        defaults = Word2Vec.__init__.__kwdefaults__
-        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v != defaults[k]]
-        return f"Word2Vec({', '.join(changed)})"
 
     # -- training -----------------------------------------------------------------------
     def fit(self, corpus, *, encoding_errors: str = "strict") -> "Word2Vec":
         """Build the vocabulary from ``corpus`` and train; returns ``self``.
 
         ``corpus``: a :class:`~embedlib.corpus.Corpus`, a path to a text file (plain or
-        .gz, one sentence per line), or an iterable of token lists.
+        .gz, one sentence per line), or an iterable of token lists. A fit that fails
+        (bad input, divergence, Ctrl-C) leaves the model unfitted.
         """
-        self._validate()
-        corpus = Corpus.coerce(corpus, min_count=self.min_count,
-                               max_vocab_size=self.max_vocab_size,
-                               encoding_errors=encoding_errors)
-        if corpus.n_tokens == 0:
-            raise ValueError("the corpus has no in-vocabulary tokens")
-        self.vocab = corpus.vocab
-        plan = self._plan(corpus)
-        n_threads = len(plan[2])
-        # a small share of a small vocabulary, so that most updates still meet at once
-        hot = 0 if (n_threads == 1 or self.softmax) else min(HOT_ROWS,
-                                                             len(corpus.vocab) // 16)
-        self._init_weights(len(corpus.vocab), extra_rows=n_threads * hot)
-        self.history_ = []
-        self._train(corpus, plan, hot)
-        self._make_wv()
+        with self._fitting():
+            corpus = Corpus.coerce(corpus, min_count=self.min_count,
+                                   max_vocab_size=self.max_vocab_size,
+                                   encoding_errors=encoding_errors)
+            if corpus.n_tokens == 0:
+                raise ValueError("the corpus has no in-vocabulary tokens")
+            self.vocab_ = corpus.vocab
+            plan = self._plan(corpus)
+            n_threads = len(plan[2])
+            # a small share of a small vocabulary, so that most updates still meet at once
+            hot = 0 if (n_threads == 1 or self.softmax) else min(HOT_ROWS,
+                                                                 len(corpus.vocab) // 16)
+            self._init_weights(len(corpus.vocab), extra_rows=n_threads * hot)
+            self._train(corpus, plan, hot)
         return self
 
     def _init_weights(self, n, extra_rows=0):
@@ -246,7 +212,7 @@ class Word2Vec:
         The training matrices have rows padded with zeros to whole 64-byte cache lines and
         start on a cache line: vector loops then need no remainder, and two threads
         updating neighbouring rows never write to the same line. The padding stays zero
-        (its gradient is zero) and is cut off in :attr:`wv`. ``extra_rows`` at the end hold
+        (its gradient is zero) and is cut off in :attr:`W_`. ``extra_rows`` at the end hold
         each thread's private copies of the hot rows (see :func:`w2v_kernels.train_job`).
         """
         d = self.vector_size
@@ -256,14 +222,6 @@ class Word2Vec:
         W[:n, :d] = (rng.random((n, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d)
         C = W if self.tied else _padded((n + extra_rows, dp), np.float32)
         self._W, self._C = W, C
-
-    def _make_wv(self):
-        """The trained vectors as Embeddings (a copy without the padding)."""
-        from .embeddings import Embeddings
-
-        n, d = len(self.vocab), self.vector_size
-        self.wv = Embeddings(self.vocab.words, self._W[:n, :d],
-                             None if self.tied else self._C[:n, :d], counts=self.vocab.counts)
 
     def _plan(self, corpus):
         """Cut the corpus into jobs of about batch_words tokens and deal them to workers."""
@@ -286,95 +244,125 @@ class Word2Vec:
         owners = [o for o in owners if len(o)]
         return bounds, job_tokens, owners
 
-    def _train(self, corpus, plan, hot):
+    def _kernel_args(self, corpus, plan, hot):
+        """The arguments of :func:`w2v_kernels.train_job` but the job's own: the bundles
+        (Weights, Data, Config) and one Scratch per thread."""
         vocab = corpus.vocab
         V, d = len(vocab), self._W.shape[1]  # the padded width
-        keep = keep_probabilities(vocab.counts, self.sample, self.subsample_formula)
+        _, job_tokens, owners = plan
         noise = AliasTable(noise_distribution(vocab.counts, self.ns_exponent))
-        bounds, job_tokens, owners = plan
-        T = len(owners)
+        data = K.Data(corpus.tokens, corpus.offsets,
+                      keep_probabilities(vocab.counts, self.sample, self.subsample_formula),
+                      noise.prob, noise.alias)
+        config = K.Config(self.mode, self.window, self.negative, bool(self.cbow_exact),
+                          bool(self.tied), bool(self.compute_loss), self.learning_rate,
+                          float(self.min_alpha), hot)
         max_len = int(np.diff(corpus.offsets).max())
         w2 = 2 * self.window + 2                         # room to pad to an even count
         kk = -(-(self.negative + 1) // K.BLOCK) * K.BLOCK  # padded to whole blocks
-        softmax = self.softmax
-        share_tokens = [int(job_tokens[o].sum()) for o in owners]
-        alpha0, min_alpha = self.learning_rate, float(self.min_alpha)
-        E = self.epochs
-        compute_loss = bool(self.compute_loss)
-        weights = K.Weights(self._W, self._C)
-        data = K.Data(corpus.tokens, corpus.offsets, keep, noise.prob, noise.alias)
-        config = K.Config(self.mode, self.window, self.negative, bool(self.cbow_exact),
-                          bool(self.tied), compute_loss, alpha0, min_alpha, hot)
         scratch = [K.Scratch(
-            row0=V + t * hot, total=float(max(E * share_tokens[t], 1)),
+            row0=V + t * hot, total=float(max(self.epochs * int(job_tokens[o].sum()), 1)),
             buf=_padded(max_len, np.int32), ctx=_padded(w2, np.int32),
             outs=_padded((2, kk), np.int32), Cb=_padded((kk, d), np.float32),
             D=_padded((w2, kk), np.float32), Wb=_padded((w2 if self.tied else 1, d), np.float32),
             Wh0=_padded((max(hot, 1), d), np.float32), Ch0=_padded((max(hot, 1), d), np.float32),
             h=_padded(d, np.float32), grad_h=_padded(d, np.float32),
-            scores=_padded(V if softmax else 1, np.float32), stats=_padded(4, np.float64))
-            for t in range(T)]
-        W, C = self._W, self._C
-        job_seeds = _job_seeds(self.seed, E, len(job_tokens))
+            scores=_padded(V if self.softmax else 1, np.float32), stats=_padded(4, np.float64))
+            for t, o in enumerate(owners)]
+        return K.Weights(self._W, self._C), data, config, scratch
 
-        bar = None
-        if self.verbose:
-            from tqdm.auto import tqdm
-            bar = tqdm(total=E * int(job_tokens.sum()), unit="word", unit_scale=True,
-                       desc="word2vec", smoothing=0.1)
-        try:
-            for epoch in range(E):
-                for sc in scratch:
-                    sc.stats[:] = 0
-                progress = [0] * T
-
-                def work(t, stop, epoch=epoch, progress=progress):
-                    done = epoch * share_tokens[t]
-                    for j in owners[t]:
-                        if stop.is_set():
-                            return
-                        K.train_job(weights, data, config, scratch[t], bounds[j],
-                                    bounds[j + 1], float(done), job_seeds[epoch, j])
-                        done += int(job_tokens[j])
-                        progress[t] += int(job_tokens[j])
-
-                def postfix(epoch=epoch):
-                    tot = sum(sc.stats for sc in scratch)
-                    if compute_loss and tot[1] > 0:
-                        return dict(epoch=epoch + 1, loss=f"{tot[0] / tot[1]:.4f}")
-                    return dict(epoch=epoch + 1)
-
-                t0 = time.perf_counter()
-                run_threads(work, T, progress=progress, bar=bar, postfix=postfix)
-                seconds = time.perf_counter() - t0
-                tot = sum(sc.stats for sc in scratch)
-                loss = tot[0] / tot[1] if (compute_loss and tot[1] > 0) else float("nan")
-                if compute_loss and tot[1] > 0 and not math.isfinite(loss):
-                    raise TrainingError(
-                        f"training diverged in epoch {epoch + 1} (loss {loss}); "
-                        f"try a smaller alpha than {alpha0}")
-                frac = (epoch + 1) / E
-                es = EpochStats(epoch=epoch + 1, loss=float(loss), examples=int(tot[1]),
-                                words=int(tot[2]), centers=int(tot[3]), seconds=seconds,
-                                alpha_end=max(min_alpha, alpha0 - (alpha0 - min_alpha) * frac))
-                self.history_.append(es)
-                if bar is not None:
-                    bar.set_postfix(epoch=epoch + 1, loss=f"{es.loss:.4f}")
-                if self._callbacks:
-                    self._make_wv()
-                for cb in self._callbacks:
-                    (cb.on_epoch_end if hasattr(cb, "on_epoch_end") else cb)(self, es)
-        finally:
-            if bar is not None:
-                bar.close()
-        if not np.isfinite(W).all() or not np.isfinite(C).all():  # cheap beside training
+    def _train(self, corpus, plan, hot):
+        _Trainer(self, corpus, plan, hot).run()
+        if not np.isfinite(self._W).all() or not np.isfinite(self._C).all():
             raise TrainingError(f"training produced non-finite vectors; try a smaller alpha "
-                                f"than {alpha0}")
+                                f"than {self.learning_rate}")   # cheap beside training
+
+    # -- results ------------------------------------------------------------------------
+    @property
+    def W_(self) -> np.ndarray:
+        """Word vectors W, (V, d) float32 (a view of the training state, without padding)."""
+        self._check_fitted()
+        return self._W[:len(self.vocab_), :self.vector_size]
+
+    @property
+    def C_(self) -> np.ndarray:
+        """Context vectors C, (V, d) float32 (a view; the same array as ``W_`` when tied)."""
+        self._check_fitted()
+        return self._C[:len(self.vocab_), :self.vector_size]
+
+    @property
+    def words_(self) -> tuple[str, ...]:
+        """The words of the rows of W and C (those of ``vocab_``)."""
+        return self.vocab_.words
+
+    def _context(self):
+        return None if self.tied else self.C_
 
     @property
     def loss_history_(self) -> list[float]:
         """Mean training loss of each epoch."""
         return [s.loss for s in self.history_]
+
+
+class _Trainer(EpochTrainer):
+    """Word2Vec's epochs: each thread runs train_job on the jobs of its share."""
+
+    stats = EpochStats
+    desc = "word2vec"
+    unit = "word"
+
+    def __init__(self, model, corpus, plan, hot):
+        super().__init__(model)
+        self.bounds, self.job_tokens, self.owners = plan
+        self.total = int(self.job_tokens.sum())
+        self.weights, self.data, self.config, self.scratch = model._kernel_args(corpus, plan,
+                                                                                hot)
+        self.share_tokens = [int(self.job_tokens[o].sum()) for o in self.owners]
+        self.seeds = epoch_seeds(model.seed, 0x77327663, model.epochs, len(self.job_tokens))
+
+    def _totals(self) -> np.ndarray:
+        """[loss sum, examples, tokens, centers] of the epoch so far, all threads."""
+        return sum(sc.stats for sc in self.scratch)
+
+    def _mean_loss(self, tot) -> float:
+        if self.config.compute_loss and tot[1] > 0:
+            return float(tot[0] / tot[1])
+        return float("nan")
+
+    def run_epoch(self, epoch, bar):
+        for sc in self.scratch:
+            sc.stats[:] = 0
+        progress = [0] * len(self.owners)
+        seeds, bounds, job_tokens = self.seeds[epoch], self.bounds, self.job_tokens
+
+        def work(t, stop):
+            done = epoch * self.share_tokens[t]
+            for j in self.owners[t]:
+                if stop.is_set():
+                    return
+                K.train_job(self.weights, self.data, self.config, self.scratch[t], bounds[j],
+                            bounds[j + 1], float(done), seeds[j])
+                done += int(job_tokens[j])
+                progress[t] += int(job_tokens[j])
+
+        def postfix():
+            loss = self._mean_loss(self._totals())
+            return dict(epoch=epoch + 1) if math.isnan(loss) else dict(
+                epoch=epoch + 1, loss=f"{loss:.4f}")
+
+        run_threads(work, len(self.owners), progress=progress, bar=bar, postfix=postfix)
+        tot = self._totals()
+        alpha0, min_alpha = self.config.alpha, self.config.min_alpha
+        frac = (epoch + 1) / self.model.epochs
+        return dict(loss=self._mean_loss(tot), examples=int(tot[1]), words=int(tot[2]),
+                    centers=int(tot[3]),
+                    alpha_end=max(min_alpha, alpha0 - (alpha0 - min_alpha) * frac))
+
+    def diverged(self, stats):
+        if self.config.compute_loss and stats.examples > 0 and not math.isfinite(stats.loss):
+            return (f"training diverged in epoch {stats.epoch} (loss {stats.loss}); "
+                    f"try a smaller alpha than {self.config.alpha}")
+        return None
 
 
 def _padded(shape, dtype) -> np.ndarray:
@@ -387,9 +375,3 @@ def _padded(shape, dtype) -> np.ndarray:
     raw = np.zeros(n + 3 * pad, dtype=dtype)
     start = (-raw.ctypes.data % 64) // dtype.itemsize + pad
     return raw[start:start + n].reshape(shape)
-
-
-def _job_seeds(seed: int, epochs: int, n_jobs: int) -> np.ndarray:
-    """One independent 64-bit seed per (epoch, job), from ``seed``."""
-    ss = np.random.SeedSequence([seed, 0x77327663])
-    return ss.generate_state(epochs * n_jobs, dtype=np.uint64).reshape(epochs, n_jobs)

@@ -104,7 +104,6 @@ def test_defaults_follow_the_c_tool():
 def test_initialization(planted):
     _, corpus = planted
     m = Word2Vec(vector_size=10, epochs=1, workers=1, verbose=False)
-    m.vocab = corpus.vocab
     m._init_weights(len(corpus.vocab))
     W = m._W[:, :10]
     assert m._W.dtype == np.float32 and np.abs(W).max() <= 0.5 / 10 and W.std() > 0.02
@@ -159,12 +158,10 @@ def test_private_hot_rows_merge_back_exactly(planted, sg, tied):
     def train(hot):
         m = Word2Vec(sg=sg, tied=tied, vector_size=12, epochs=2, workers=1, verbose=False,
                      batch_words=700)
-        m.vocab = corpus.vocab
+        m.vocab_ = corpus.vocab
         plan = m._plan(corpus)
         m._init_weights(len(corpus.vocab), extra_rows=hot)
-        m.history_ = []
         m._train(corpus, plan, hot)
-        m._make_wv()
         return m
 
     shared, private = train(0), train(10)

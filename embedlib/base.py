@@ -1,0 +1,314 @@
+"""What every model shares: parameters, learned state, the vectors it hands out, its errors.
+
+The conventions are scikit-learn's. A model's constructor takes keyword parameters and
+stores them as given; :meth:`Model.get_params` and :meth:`Model.set_params` read the
+constructor's signature, so a parameter is declared once. ``fit`` learns from data and
+returns the model. What it learned ends in an underscore (``W_``, ``C_``, ``vocab_``,
+``history_``); asking for it before ``fit`` raises :class:`NotFittedError`. The vectors
+come out as :class:`~embedlib.embeddings.Embeddings`: :meth:`Model.vectors` picks W, C,
+their sum or their concatenation (the names in :data:`OUTPUTS`), :attr:`Model.wv` is the
+model's choice.
+
+:class:`CountModel` is the base of the models fit on co-occurrence counts (GloVe, the SVD
+of PPMI): the counting parameters, and a ``fit`` that takes a corpus or a matrix.
+:class:`BaseEpochStats` is what every trainer reports after each epoch.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+from contextlib import contextmanager
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._checks import check_callbacks, check_choice, check_int, parse_memory
+from .cooccur import WEIGHTINGS, check_cooccurrence, cooccurrence
+from .corpus import Corpus, Vocabulary
+from .embeddings import Embeddings
+
+__all__ = ["OUTPUTS", "TrainingError", "NotFittedError", "Model", "CountModel",
+           "BaseEpochStats"]
+
+#: Which vectors a model hands out (its ``output`` parameter, :meth:`Model.vectors`): the
+#: word vectors W, the context vectors C (GloVe's W~), their sum W + C, or [W, C] side by
+#: side. "W+C" is accepted for "sum".
+OUTPUTS = ("W", "C", "sum", "concat")
+_COMBINE = {"W": "W", "C": "C", "sum": "W+C", "W+C": "W+C", "concat": "concat"}
+
+
+class TrainingError(RuntimeError):
+    """Training produced non-finite values or could not run."""
+
+
+class NotFittedError(AttributeError):
+    """What a model learns was asked for before its ``fit`` (an AttributeError, so that
+    ``hasattr(model, "wv")`` is False until then)."""
+
+
+# Parameters several models have, checked in one place.
+_SHARED_CHECKS = {
+    "vector_size": lambda v: check_int("vector_size", v, 1, 100_000),
+    "epochs": lambda v: check_int("epochs", v, 1, 100_000),
+    "workers": lambda v: v is None or check_int("workers", v, 1, 1024),
+    "seed": lambda v: check_int("seed", v, 0, 2**63 - 1),
+    "min_count": lambda v: check_int("min_count", v, 1),
+    "max_vocab_size": lambda v: v is None or check_int("max_vocab_size", v, 1),
+}
+
+
+class Model:
+    """The base of every model: parameters, the fitted-state check, vectors.
+
+    A subclass's ``__init__`` lists its parameters as keyword arguments and calls
+    ``self._set_params(locals())``, which stores them and checks them with ``_validate``
+    (which subclasses extend). Its ``fit`` runs inside ``with self._fitting():``, so that
+    a failed fit leaves the model unfitted, and sets ``words_`` and ``vocab_``; the
+    subclass defines ``W_`` and ``C_`` and names in ``_fitted_attr`` the attribute that
+    exists once they are learned.
+    """
+
+    #: The attribute that exists once the parameters are learned.
+    _fitted_attr = "_W"
+
+    # -- parameters ---------------------------------------------------------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        params = inspect.signature(cls.__init__).parameters.values()
+        return [p.name for p in params if p.name != "self"
+                and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+    def _set_params(self, values: dict) -> None:
+        for name in self._param_names():
+            setattr(self, name, values[name])
+        self._validate()
+
+    def _validate(self) -> None:
+        """Check every parameter; subclasses extend it (a ValueError or TypeError naming
+        the parameter and the value)."""
+        names = self._param_names()
+        for name in names:
+            if name in _SHARED_CHECKS:
+                _SHARED_CHECKS[name](getattr(self, name))
+        if "callbacks" in names:
+            self._callbacks = check_callbacks(self.callbacks)
+
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor's parameters and their values, in the signature's order.
+
+        ``deep`` is there for scikit-learn's signature; no embedlib model holds another.
+        """
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params) -> "Model":
+        """Change parameters (checked as the constructor checks them); returns ``self``.
+
+        An unknown name or an invalid value raises an error and changes nothing. What the
+        model learned stays until the next ``fit``.
+        """
+        names = self._param_names()
+        for name in params:
+            if name not in names:
+                raise ValueError(f"{type(self).__name__} has no parameter {name!r}; its "
+                                 f"parameters are {', '.join(names)}")
+        old = self.get_params()
+        for name, value in params.items():
+            setattr(self, name, value)
+        try:
+            self._validate()
+        except BaseException:
+            for name, value in old.items():
+                setattr(self, name, value)
+            self._validate()
+            raise
+        return self
+
+    def __repr__(self) -> str:
+        params = inspect.signature(type(self).__init__).parameters
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items()
+                   if v != params[k].default]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    @property
+    def n_workers(self) -> int:
+        """The number of threads ``workers`` asks for (None: every core)."""
+        return self.workers if self.workers is not None else (os.cpu_count() or 1)
+
+    # -- fitted state -------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if self._fitted_attr not in vars(self):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit() "
+                                 "first")
+
+    def _forget(self) -> None:
+        """Drop everything learned: all but the parameters (and what _validate derives)."""
+        keep = set(self._param_names()) | {"_callbacks"}
+        for name in [n for n in vars(self) if n not in keep]:
+            delattr(self, name)
+
+    @contextmanager
+    def _fitting(self):
+        """Validate, forget the last fit, and on an error (or Ctrl-C) forget this one."""
+        self._validate()
+        self._forget()
+        try:
+            yield
+        except BaseException:
+            self._forget()
+            raise
+
+    @property
+    def vocab(self):
+        """Alias of ``vocab_``: the :class:`~embedlib.corpus.Vocabulary` of the corpus the
+        model was fit on (None for a matrix fit with a list of words)."""
+        self._check_fitted()
+        return self.vocab_
+
+    # -- vectors ------------------------------------------------------------------------
+    def _context(self) -> np.ndarray | None:
+        """The context matrix the embeddings carry (None: a model with one matrix)."""
+        return self.C_
+
+    def _biases(self) -> dict:
+        return {}
+
+    def vectors(self, which: str = "W") -> Embeddings:
+        """Embeddings of ``which`` in "W", "C", "sum" (W + C), "concat" ([W, C]).
+
+        Copies of the learned vectors, with the corpus counts (if the model was fit on a
+        corpus) and any biases; for "W" the context matrix C is attached too (unless the
+        model has only one), so that :meth:`Embeddings.combine
+        <embedlib.embeddings.Embeddings.combine>` works on it.
+        """
+        check_choice("which", which, tuple(_COMBINE))
+        self._check_fitted()
+        vocab = self.vocab_
+        counts = vocab.counts if isinstance(vocab, Vocabulary) else None
+        C = self._context()
+        full = Embeddings(self.words_, np.array(self.W_), None if C is None else np.array(C),
+                          counts, **self._biases())
+        kind = _COMBINE[which]
+        if kind == "W":
+            return full
+        out = full.combine(kind)
+        if not self._biases():
+            return out
+        return Embeddings(out.words, out.vectors, counts=out.counts, bias=full.bias,
+                          context_bias=full.context_bias)
+
+    @property
+    def wv(self) -> Embeddings:
+        """The vectors the model hands out (``output``, or W with C for word2vec), as
+        :class:`~embedlib.embeddings.Embeddings`; computed once per fit (and per epoch for
+        callbacks)."""
+        wv = vars(self).get("_wv")
+        if wv is None:
+            wv = self._wv = self.vectors(getattr(self, "output", "W"))
+        return wv
+
+
+class CountModel(Model):
+    """A model fit on co-occurrence counts X: given as a matrix, or counted from a corpus.
+
+    Subclasses have the counting parameters ``window``, ``weighting``, ``symmetric``,
+    ``min_count``, ``max_vocab_size``, ``memory_limit``, ``tmp_dir`` and ``workers``
+    (see :func:`embedlib.cooccur.cooccurrence`) with the same defaults, and an ``output``
+    in :data:`OUTPUTS`; they implement ``_fit_counts(X)``. After :meth:`fit`: ``words_``
+    (the words of the rows of X), ``vocab_`` and ``cooccurrence_`` (X).
+    """
+
+    def _validate(self) -> None:
+        super()._validate()
+        check_choice("output", self.output, tuple(_COMBINE))
+        check_int("window", self.window, 1, 100_000)
+        check_choice("weighting", self.weighting, WEIGHTINGS)
+        check_choice("symmetric", self.symmetric, (True, False))
+        if self.memory_limit is not None:
+            parse_memory(self.memory_limit)
+
+    def fit(self, data, vocab=None, *, encoding_errors: str = "strict"):
+        """Count co-occurrences if ``data`` is a corpus, then learn from them; returns
+        ``self``.
+
+        ``data`` is a :class:`~embedlib.corpus.Corpus`, a path to a text file (plain or
+        .gz, one sentence per line), an iterable of token lists -- or a co-occurrence
+        matrix (scipy.sparse or dense, square), in which case ``vocab`` must give the
+        words of its rows: a :class:`~embedlib.corpus.Vocabulary` or a sequence of str.
+        ``encoding_errors``: see :meth:`embedlib.corpus.Corpus.from_file`.
+        """
+        with self._fitting():
+            if sp.issparse(data) or isinstance(data, np.ndarray):
+                X = check_cooccurrence(data)
+                words, vocab = _words_of(vocab, X.shape[0])
+            else:
+                if vocab is not None:
+                    raise TypeError("vocab is only for a co-occurrence matrix; a corpus "
+                                    "brings its own vocabulary")
+                corpus = Corpus.coerce(data, min_count=self.min_count,
+                                       max_vocab_size=self.max_vocab_size,
+                                       encoding_errors=encoding_errors)
+                X = check_cooccurrence(cooccurrence(
+                    corpus, self.window, weighting=self.weighting, symmetric=self.symmetric,
+                    memory_limit=self.memory_limit, tmp_dir=self.tmp_dir,
+                    workers=self.workers))
+                vocab = corpus.vocab
+                words = vocab.words
+            self.words_ = tuple(words)
+            self.vocab_ = vocab
+            self.cooccurrence_ = X
+            self._fit_counts(X)
+        return self
+
+    def _fit_counts(self, X: sp.csr_matrix) -> None:
+        raise NotImplementedError
+
+
+def _words_of(vocab, n: int):
+    """(words, Vocabulary or None) for a matrix with ``n`` rows."""
+    if vocab is None:
+        raise TypeError("fitting on a co-occurrence matrix needs vocab=: the words of its "
+                        "rows (a Vocabulary or a sequence of str)")
+    if isinstance(vocab, Vocabulary):
+        words = vocab.words
+    else:
+        if isinstance(vocab, (str, bytes)):
+            raise TypeError("vocab must be a sequence of words, not a single string")
+        words = tuple(vocab)
+        vocab = None
+    if len(words) != n:
+        raise ValueError(f"vocab has {len(words)} words but the matrix has {n} rows")
+    return words, vocab
+
+
+class BaseEpochStats:
+    """What a trainer reports after each epoch; a subclass is a frozen dataclass with at
+    least ``epoch`` (from 1), ``epochs`` (of the run), ``loss`` (the mean training loss,
+    NaN if not computed), ``seconds`` (wall-clock) and a count of the work done.
+
+    ``str(stats)`` is the line the command line prints, e.g. ``epoch 2/5: loss 2.318204,
+    1,503,118 words/s``.
+    """
+
+    __slots__ = ()
+
+    #: The field the progress bar shows as the loss; the field that counts the epoch's work
+    #: and the name of its rate.
+    _metric, _work, _unit = "loss", "words", "words/s"
+
+    @property
+    def rate(self) -> tuple[float, str]:
+        """(units of work per second, their name), e.g. ``(1.5e6, "words/s")``; the rate is
+        infinite if no time was measured."""
+        work = getattr(self, self._work)
+        return (work / self.seconds if self.seconds > 0 else float("inf")), self._unit
+
+    def __str__(self) -> str:
+        loss = f"{self.loss:.6f}" if math.isfinite(self.loss) else "n/a"
+        of = f"/{self.epochs}" if self.epochs else ""
+        line = f"epoch {self.epoch}{of}: loss {loss}"
+        speed, unit = self.rate
+        if math.isfinite(speed):
+            line += f", {speed:,.0f} {unit}"
+        return line

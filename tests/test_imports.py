@@ -1,0 +1,100 @@
+"""The package's modules form layers: no module imports, even inside a function, a module
+that imports it back (directly or through others)."""
+
+import ast
+from pathlib import Path
+
+import embedlib
+
+PACKAGE = Path(embedlib.__file__).parent
+
+# The one cycle left: embeddings imports formats inside save/load, formats imports
+# embeddings. Nothing else may join it, and no other cycle may appear.
+KNOWN_CYCLES = [{"embedlib.embeddings", "embedlib.formats"}]
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(parts)
+
+
+def imports_of(path: Path, modules: set[str]) -> set[str]:
+    """The embedlib modules ``path`` imports anywhere in its code (top level or lazily)."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name in modules}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                target = f"{base}.{node.module}" if node.module else base
+            else:
+                target = node.module or ""
+            # "from . import w2v_kernels" imports a module; "from . import __version__" the
+            # package itself
+            subs = {f"{target}.{a.name}" for a in node.names} & modules
+            found |= subs
+            if target in modules and len(subs) < len(node.names):
+                found.add(target)
+    found.discard(name)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    paths = sorted(PACKAGE.rglob("*.py"))
+    modules = {module_name(p) for p in paths}
+    return {module_name(p): imports_of(p, modules) for p in paths}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[set[str]]:
+    """The strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = set()
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.add(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(component)
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_graph_sees_lazy_and_relative_imports():
+    graph = import_graph()
+    assert "embedlib.w2v_kernels" in graph["embedlib.word2vec"]     # from . import ... as K
+    assert "embedlib.formats" in graph["embedlib.embeddings"]       # inside a method
+    assert "embedlib" in graph["embedlib.cli"]                      # from . import __version__
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}]
+
+
+def test_no_import_cycle():
+    unexpected = [c for c in cycles(import_graph()) if c not in KNOWN_CYCLES]
+    assert unexpected == []
+
+
+def test_models_sit_above_their_kernels():
+    graph = import_graph()
+    for kernels in ("w2v_kernels", "glove_kernels", "cooccur", "sampling", "_jit", "_blocks"):
+        assert not {m for m in graph[f"embedlib.{kernels}"]
+                    if m.split(".")[-1] in ("base", "_trainer", "word2vec", "glove", "pmi")}
