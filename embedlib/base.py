@@ -143,9 +143,11 @@ class Model:
                                  "first")
 
     def _forget(self) -> None:
-        """Drop everything learned: all but the parameters (and what _validate derives)."""
-        keep = set(self._param_names()) | {"_callbacks"}
-        for name in [n for n in vars(self) if n not in keep]:
+        """Drop everything learned: the attributes ending in "_" and the private state
+        (but ``_callbacks``, which ``_validate`` derives from a parameter)."""
+        params = set(self._param_names())
+        for name in [n for n in vars(self) if n not in params and n != "_callbacks"
+                     and (n.endswith("_") or n.startswith("_"))]:
             delattr(self, name)
 
     @contextmanager
@@ -184,19 +186,24 @@ class Model:
         """
         check_choice("which", which, tuple(_COMBINE))
         self._check_fitted()
-        vocab = self.vocab_
-        counts = vocab.counts if isinstance(vocab, Vocabulary) else None
-        C = self._context()
-        full = Embeddings(self.words_, np.array(self.W_), None if C is None else np.array(C),
-                          counts, **self._biases())
         kind = _COMBINE[which]
         if kind == "W":
-            return full
+            return self._embeddings(np.array)
+        full = self._embeddings(np.asarray)     # combine makes new arrays
         out = full.combine(kind)
-        if not self._biases():
+        if full.bias is None:
             return out
         return Embeddings(out.words, out.vectors, counts=out.counts, bias=full.bias,
                           context_bias=full.context_bias)
+
+    def _embeddings(self, take) -> Embeddings:
+        """W with C attached, the counts and the biases; ``take`` is np.array (copies) or
+        np.asarray (views where the layout allows)."""
+        vocab = self.vocab_
+        counts = vocab.counts if isinstance(vocab, Vocabulary) else None
+        C = self._context()
+        return Embeddings(self.words_, take(self.W_), None if C is None else take(C), counts,
+                          **self._biases())
 
     @property
     def wv(self) -> Embeddings:

@@ -131,6 +131,16 @@ def test_a_failed_fit_forgets_the_model_it_had(cls, kw, planted):
     assert model.get_params()["epochs"] == 3     # the parameters stay
 
 
+def test_a_new_fit_replaces_what_was_learned_and_nothing_else(planted):
+    _, corpus = planted
+    model = fitted(Word2Vec, corpus)
+    first = model.wv
+    model.note = "kept"                          # not learned: fit leaves it alone
+    model.fit(corpus)
+    assert model.note == "kept" and model.wv is not first
+    np.testing.assert_array_equal(model.wv.vectors, first.vectors)   # same seed
+
+
 def test_a_failed_count_fit_leaves_nothing_half_done(planted):
     _, corpus = planted
     model = PPMISVD(vector_size=3, k=1e9)      # no pair has PMI above log k
