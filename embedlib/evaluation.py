@@ -9,6 +9,9 @@ Analogies (Mikolov et al. 2013a, the ``questions-words.txt`` set): for each ques
 3CosAdd or 3CosMul (Levy & Goldberg 2014) -- see :mod:`embedlib.embeddings` -- and the
 answer counts as correct when it is ``d``.
 
+The standard data sets (WordSim353, SimLex-999 and ``questions-words.txt``) come with
+gensim's wheel; :func:`evaluation_file` finds them.
+
 Both functions follow gensim's ``KeyedVectors.evaluate_word_pairs`` and
 ``evaluate_word_analogies`` defaults so that the numbers are comparable:
 
@@ -36,18 +39,22 @@ Hill, F., Reichart, R., Korhonen, A. (2015). SimLex-999: Evaluating Semantic Mod
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from ._checks import check_choice
+from ._errors import DatasetError
 from .embeddings import Embeddings
 
 __all__ = [
     "SimilarityResult", "AnalogyResult", "SectionResult",
     "evaluate_similarity", "evaluate_analogies",
+    "EVALUATION_FILES", "evaluation_file",
     "read_word_pairs", "read_analogies", "spearman", "pearson",
 ]
 
@@ -102,6 +109,34 @@ def spearman(x, y) -> float:
 
 
 # ---------------------------------------------------------------------- reading
+#: The evaluation files gensim's wheel ships (``gensim/test/test_data``), by short name.
+EVALUATION_FILES = {
+    "wordsim353": "wordsim353.tsv",      # Finkelstein et al. 2002, relatedness
+    "simlex999": "simlex999.txt",        # Hill, Reichart & Korhonen 2015, similarity
+    "questions-words": "questions-words.txt",  # Mikolov et al. 2013a, analogies
+}
+
+
+def evaluation_file(name: str) -> Path:
+    """Path of a standard evaluation set: ``"wordsim353"``, ``"simlex999"`` or
+    ``"questions-words"``.
+
+    The files come with gensim's wheel (``pip install gensim``); embedlib reads them from
+    there rather than shipping copies of its own.
+    """
+    if name not in EVALUATION_FILES:
+        raise ValueError(f"unknown evaluation set {name!r}; choose one of "
+                         f"{', '.join(EVALUATION_FILES)}")
+    spec = importlib.util.find_spec("gensim")  # found, not imported (that takes seconds)
+    if spec is None or spec.origin is None:
+        raise DatasetError(f"the {name} evaluation file comes with gensim's wheel: "
+                           "pip install gensim")
+    path = Path(spec.origin).parent / "test" / "test_data" / EVALUATION_FILES[name]
+    if not path.exists():
+        raise DatasetError(f"{path.name} is missing from the installed gensim ({path.parent})")
+    return path
+
+
 def _lines(path):
     """(line number, text without line end) for each line of a UTF-8 file."""
     name = os.fspath(path)

@@ -5,7 +5,9 @@ import hashlib
 import http.server
 import io
 import itertools
+import logging
 import re
+import subprocess
 import sys
 import threading
 import zipfile
@@ -19,6 +21,8 @@ from embedlib import Corpus, Word2Vec, evaluate_analogies, evaluate_similarity
 from embedlib import datasets as D
 from embedlib.datasets import (ChecksumError, DatasetError, load_text8, planted_corpus,
                                text8_sentences)
+from embedlib.datasets import nltk as nltk_module
+from embedlib.datasets import text8 as text8_module
 from embedlib.evaluation import read_analogies
 
 
@@ -148,7 +152,7 @@ def _nltk_data_found():
     except ImportError:
         return False
     for name in D.NLTK_CORPORA:
-        if not D._nltk_find(nltk, f"corpora/{name}", f"corpora/{name}.zip/{name}/"):
+        if not nltk_module._nltk_find(nltk, f"corpora/{name}", f"corpora/{name}.zip/{name}/"):
             return False
     return True
 
@@ -182,7 +186,7 @@ def test_nltk_small_corpora_match_the_reference_text():
 
 
 @needs_nltk
-def test_nltk_mix_is_identical_to_the_reference(tmp_path):
+def test_nltk_mix_is_identical_to_the_reference(tmp_path, leftovers):
     """The default text, written to a file (about 15 s: every corpus is read)."""
     path = D.write_nltk_mix(tmp_path / "mix.txt.gz")
     text = gzip.open(path).read()
@@ -190,7 +194,7 @@ def test_nltk_mix_is_identical_to_the_reference(tmp_path):
     ref = _reference_mix()
     if ref is not None:
         assert text == gzip.open(ref).read()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["mix.txt.gz"]
+    assert leftovers(tmp_path) == ["mix.txt.gz"]
 
 
 @needs_nltk
@@ -208,7 +212,7 @@ def test_nltk_units_and_corpus_cache(tmp_path, monkeypatch):
 
     def no_nltk(*args, **kwargs):
         raise AssertionError("the cache was not used")
-    monkeypatch.setattr(D, "nltk_sentences", no_nltk)
+    monkeypatch.setattr(nltk_module, "nltk_sentences", no_nltk)
     again = D.nltk_corpus(("inaugural",), min_count=1, cache_dir=tmp_path)
     assert np.array_equal(again.tokens, corpus.tokens) and again.vocab.words == corpus.vocab.words
 
@@ -216,7 +220,7 @@ def test_nltk_units_and_corpus_cache(tmp_path, monkeypatch):
 @needs_nltk
 def test_nltk_sentence_unit_or_a_clear_error():
     import nltk
-    if D._nltk_find(nltk, "tokenizers/punkt_tab/english/"):
+    if nltk_module._nltk_find(nltk, "tokenizers/punkt_tab/english/"):
         sents = list(D.nltk_sentences(("inaugural",), unit="sentence"))
         assert len(sents) > 4000
     else:
@@ -284,6 +288,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.hits[self.path] += 1
         kind, body = self.routes.get(self.path, ("error", 404))
+        if kind == "flaky":  # fails the first time only
+            kind, body = ("error", 503) if self.hits[self.path] == 1 else ("ok", body)
         if kind == "error":
             self.send_error(body)
             return
@@ -309,6 +315,7 @@ def server():
         "/truncated.zip": ("truncated", ZIP[:len(ZIP) // 2]),
         "/plain.zip": ("ok", b"not a zip file at all"),
         "/other.zip": ("ok", _zip_bytes(member="wiki.txt")),
+        "/flaky.zip": ("flaky", ZIP),
     }
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, kwargs=dict(poll_interval=0.05),
@@ -323,17 +330,17 @@ def server():
 
 def _load(tmp_path, url, **kwargs):
     args = dict(cache_dir=tmp_path, url=url, sha256=ZIP_SHA, text_sha256=TEXT_SHA,
-                size=len(TEXT), verbose=False, timeout=10)
+                size=len(TEXT), verbose=False, timeout=10, retries=0)
     args.update(kwargs)
     return load_text8(**args)
 
 
-def test_text8_download_verifies_and_caches(server, tmp_path):
+def test_text8_download_verifies_and_caches(server, tmp_path, leftovers):
     base, hits = server
     path = _load(tmp_path, base + "/text8.zip")
     assert path == tmp_path / "text8" and path.read_text() == TEXT
     assert hits["/text8.zip"] == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["text8"]  # zip and temps gone
+    assert leftovers(tmp_path) == ["text8"]  # zip and temps gone
     again = _load(tmp_path, base + "/text8.zip")
     assert again == path and hits["/text8.zip"] == 1  # served from the cache
     # the extracted-text checks are optional
@@ -341,24 +348,24 @@ def test_text8_download_verifies_and_caches(server, tmp_path):
     assert _load(other, base + "/text8.zip", text_sha256=None, size=None).read_text() == TEXT
 
 
-def test_text8_wrong_zip_checksum_names_both_digests(server, tmp_path):
+def test_text8_wrong_zip_checksum_names_both_digests(server, tmp_path, leftovers):
     base, _ = server
     wrong = "0" * 64
     with pytest.raises(ChecksumError) as err:
         _load(tmp_path, base + "/text8.zip", sha256=wrong)
     assert wrong in str(err.value) and ZIP_SHA in str(err.value)
-    assert list(tmp_path.iterdir()) == []
+    assert leftovers(tmp_path) == []
 
 
 @pytest.mark.parametrize("kwargs, expected", [
     (dict(text_sha256="1" * 64), TEXT_SHA),
     (dict(size=len(TEXT) + 1), str(len(TEXT))),
 ])
-def test_text8_wrong_text_checksum_or_size(server, tmp_path, kwargs, expected):
+def test_text8_wrong_text_checksum_or_size(server, tmp_path, kwargs, expected, leftovers):
     base, _ = server
     with pytest.raises(ChecksumError, match=expected):
         _load(tmp_path, base + "/text8.zip", **kwargs)
-    assert list(tmp_path.iterdir()) == []
+    assert leftovers(tmp_path) == []
 
 
 @pytest.mark.parametrize("route, message", [
@@ -367,15 +374,60 @@ def test_text8_wrong_text_checksum_or_size(server, tmp_path, kwargs, expected):
     ("/truncated.zip", "cut short"),
     ("/plain.zip", "SHA-256"),
 ])
-def test_text8_failed_downloads_leave_nothing(server, tmp_path, route, message):
+def test_text8_failed_downloads_leave_nothing(server, tmp_path, route, message, leftovers):
     base, hits = server
     with pytest.raises(DatasetError, match=message):
         _load(tmp_path, base + route)
     assert hits[route] == 1
-    assert list(tmp_path.iterdir()) == []
+    assert leftovers(tmp_path) == []
 
 
-def test_text8_zip_problems(server, tmp_path):
+def test_text8_failed_download_is_tried_again(server, tmp_path, leftovers):
+    base, hits = server
+    with pytest.raises(DatasetError, match="HTTP 503"):
+        _load(tmp_path, base + "/flaky.zip")  # retries=0: one try
+    assert hits["/flaky.zip"] == 1 and leftovers(tmp_path) == []
+    hits.clear()
+    path = _load(tmp_path, base + "/flaky.zip", retries=1)
+    assert path.read_text() == TEXT and hits["/flaky.zip"] == 2
+    assert leftovers(tmp_path) == ["text8"]
+    # a download whose digest is wrong is tried again too, and still rejected
+    with pytest.raises(ChecksumError):
+        _load(tmp_path / "c", base + "/text8.zip", sha256="0" * 64, retries=1)
+    assert hits["/text8.zip"] == 2 and leftovers(tmp_path / "c") == []
+
+
+def test_text8_quiet_unless_verbose(server, tmp_path, capfd):
+    import pooch
+    base, _ = server
+    logger = pooch.get_logger()
+    level, filters, records = logger.level, list(logger.filters), []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger.addHandler(handler)
+    try:
+        _load(tmp_path / "quiet", base + "/text8.zip")
+        assert capfd.readouterr().err == "" and records == []
+        _load(tmp_path / "loud", base + "/text8.zip", verbose=True)
+        assert "100%" in capfd.readouterr().err  # pooch's progress bar
+        assert [r.getMessage().split(" from ")[0] for r in records] == [
+            "Downloading file 'text8.zip'"]
+    finally:
+        logger.removeHandler(handler)
+    assert logger.level == level and logger.filters == filters  # left as it was
+
+
+def test_text8_without_pooch_names_the_extra(server, tmp_path, monkeypatch, leftovers):
+    base, hits = server
+    monkeypatch.setitem(sys.modules, "pooch", None)
+    with pytest.raises(DatasetError, match=r"pip install 'embedlib\[download\]'"):
+        _load(tmp_path, base + "/text8.zip")
+    assert hits["/text8.zip"] == 0 and leftovers(tmp_path) == []
+    (tmp_path / "text8").write_text(TEXT)  # a cached file needs no pooch
+    assert _load(tmp_path, base + "/text8.zip") == tmp_path / "text8"
+
+
+def test_text8_zip_problems(server, tmp_path, leftovers):
     base, _ = server
     with pytest.raises(DatasetError, match="not a zip"):
         _load(tmp_path, base + "/plain.zip",
@@ -383,17 +435,17 @@ def test_text8_zip_problems(server, tmp_path):
     other = _zip_bytes(member="wiki.txt")
     with pytest.raises(DatasetError, match="holds no 'text8'.*wiki.txt"):
         _load(tmp_path, base + "/other.zip", sha256=hashlib.sha256(other).hexdigest())
-    assert list(tmp_path.iterdir()) == []
+    assert leftovers(tmp_path) == []
 
 
-def test_text8_connection_refused(tmp_path):
+def test_text8_connection_refused(tmp_path, leftovers):
     import socket
     with socket.socket() as s:  # a port that nothing listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(DatasetError, match="cannot download"):
         _load(tmp_path, f"http://127.0.0.1:{port}/text8.zip")
-    assert list(tmp_path.iterdir()) == []
+    assert leftovers(tmp_path) == []
 
 
 def test_text8_cached_file_of_wrong_size(tmp_path):
@@ -414,7 +466,7 @@ def test_text8_arguments_and_constants(tmp_path):
 
 @pytest.mark.parametrize("chunk", [1, 7, 10, 1000])
 def test_text8_sentences_chunks_across_read_blocks(tmp_path, monkeypatch, chunk):
-    monkeypatch.setattr(D, "_CHUNK", 13)  # read blocks that cut words in two
+    monkeypatch.setattr(text8_module, "_CHUNK", 13)  # read blocks that cut words in two
     path = tmp_path / "text8"
     path.write_text(" " + TEXT)  # text8 starts with a space
     words = TEXT.split()
@@ -432,17 +484,35 @@ def test_text8_sentences_errors(tmp_path):
         text8_sentences(tmp_path, chunk=0)
 
 
-def test_evaluation_files_are_found_and_named():
-    pytest.importorskip("gensim")
-    from embedlib.datasets import evaluation_file
-    from embedlib.evaluation import evaluate_analogies
-    assert evaluation_file("wordsim353").name == "wordsim353.tsv"
-    assert evaluation_file("simlex999").exists()
-    with pytest.raises(ValueError, match="unknown evaluation set 'men'"):
-        evaluation_file("men")
-    # the analogy file is the one with 19,544 questions in 14 sections
-    from embedlib import Embeddings
-    import numpy as np
-    emb = Embeddings(["king", "queen"], np.eye(2, dtype=np.float32))
-    res = evaluate_analogies(emb, evaluation_file("questions-words"))
-    assert res.n_total == 19544 and len(res.sections) == 14
+# ====================================================================== the package
+OLD_NAMES = [  # every public name of the module embedlib/datasets.py was before the package
+    "EVALUATION_FILES", "evaluation_file", "DatasetError", "ChecksumError", "data_dir",
+    "PlantedCorpus", "planted_corpus", "ENTITY_NAMES",
+    "NLTK_CORPORA", "nltk_sentences", "nltk_corpus", "nltk_mix", "write_nltk_mix",
+    "TEXT8_URL", "TEXT8_ZIP_SHA256", "TEXT8_SHA256", "TEXT8_SIZE", "load_text8",
+    "text8_sentences",
+]
+
+
+def test_every_name_is_still_importable_from_datasets():
+    import embedlib.evaluation
+    from embedlib.datasets import planted
+    assert sorted(D.__all__) == sorted(OLD_NAMES)
+    for name in OLD_NAMES:
+        assert getattr(D, name) is not None
+    # the evaluation files live in evaluation; datasets keeps the same objects
+    assert D.evaluation_file is embedlib.evaluation.evaluation_file
+    assert D.EVALUATION_FILES is embedlib.evaluation.EVALUATION_FILES
+    assert D.load_text8 is text8_module.load_text8 and D.nltk_corpus is nltk_module.nltk_corpus
+    assert D.planted_corpus is planted.planted_corpus
+    assert issubclass(D.ChecksumError, D.DatasetError)
+
+
+def test_plain_import_reaches_datasets():
+    """``import embedlib`` is enough for ``embedlib.datasets.evaluation_file`` (the README's
+    spelling): checked in a fresh interpreter, where no test has imported the subpackage."""
+    code = ("import embedlib; f = embedlib.datasets.evaluation_file; "
+            "print(f.__module__, embedlib.datasets.planted_corpus(5).n_tokens > 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["embedlib.evaluation", "True"]

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from embedlib.datasets import DatasetError
 from embedlib.embeddings import Embeddings
-from embedlib.evaluation import (_rankdata, evaluate_analogies, evaluate_similarity, pearson,
-                                 read_analogies, read_word_pairs, spearman)
+from embedlib.evaluation import (_rankdata, evaluate_analogies, evaluate_similarity,
+                                 evaluation_file, pearson, read_analogies, read_word_pairs,
+                                 spearman)
 
 GENSIM_REASON = ("gensim (test extra) ships the WordSim353, SimLex-999 and questions-words "
                  "files and is the reference implementation")
@@ -324,3 +327,21 @@ def test_similarity_agrees_with_gensim(structured, name, restrict):
     assert ours.oov_rate * 100 == pytest.approx(oov_percent)
     assert ours.n_pairs == (353 if name.startswith("wordsim") else 999)
     assert 0 < ours.n_found <= ours.n_pairs
+
+
+def test_evaluation_files_are_found_and_named():
+    pytest.importorskip("gensim", reason=GENSIM_REASON)
+    assert evaluation_file("wordsim353").name == "wordsim353.tsv"
+    assert evaluation_file("simlex999").exists()
+    with pytest.raises(ValueError, match="unknown evaluation set 'men'"):
+        evaluation_file("men")
+    # the analogy file is the one with 19,544 questions in 14 sections
+    emb = Embeddings(["king", "queen"], np.eye(2, dtype=np.float32))
+    res = evaluate_analogies(emb, evaluation_file("questions-words"))
+    assert res.n_total == 19544 and len(res.sections) == 14
+
+
+def test_evaluation_file_without_gensim(monkeypatch):
+    monkeypatch.setitem(sys.modules, "gensim", None)
+    with pytest.raises(DatasetError, match="pip install gensim"):
+        evaluation_file("simlex999")

@@ -1,0 +1,13 @@
+"""Errors raised by more than one module, kept apart so that none of them imports another."""
+
+from __future__ import annotations
+
+__all__ = ["DatasetError", "ChecksumError"]
+
+
+class DatasetError(RuntimeError):
+    """A data set that cannot be read or fetched; the message says how to fix it."""
+
+
+class ChecksumError(DatasetError):
+    """Downloaded data whose SHA-256 digest (or size) is not the expected one."""
