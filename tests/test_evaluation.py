@@ -12,9 +12,8 @@ from hypothesis import given, settings, strategies as st
 
 from embedlib.datasets import DatasetError
 from embedlib.embeddings import Embeddings
-from embedlib.evaluation import (_rankdata, evaluate_analogies, evaluate_similarity,
-                                 evaluation_file, pearson, read_analogies, read_word_pairs,
-                                 spearman)
+from embedlib.evaluation import (evaluate_analogies, evaluate_similarity, evaluation_file,
+                                 pearson, read_analogies, read_word_pairs, spearman)
 
 GENSIM_REASON = ("gensim (test extra) ships the WordSim353, SimLex-999 and questions-words "
                  "files and is the reference implementation")
@@ -27,13 +26,6 @@ def datapath(name):
 
 # ---------------------------------------------------------------------------- statistics
 ties = st.lists(st.integers(0, 5).map(float), min_size=3, max_size=40)
-
-
-@settings(max_examples=200, deadline=None)
-@given(x=ties)
-def test_rankdata_matches_scipy(x):
-    stats = pytest.importorskip("scipy.stats")
-    np.testing.assert_array_equal(_rankdata(np.array(x)), stats.rankdata(x, method="average"))
 
 
 @settings(max_examples=200, deadline=None)
