@@ -4,7 +4,7 @@ The companion library of the book *Word Embeddings from First Principles*: every
 imports it, and it is meant to be reused on its own.
 """
 
-from . import datasets
+from . import datasets  # noqa: F401  (so that embedlib.datasets.X works after import embedlib)
 from .cooccur import cooccurrence
 from .corpus import Corpus, CorpusError, Vocabulary
 from .embeddings import Embeddings
