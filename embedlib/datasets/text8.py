@@ -164,7 +164,7 @@ def _warnings_only(record: logging.LogRecord) -> bool:
 
 def _reason(error: Exception) -> str:
     """What went wrong, from the innermost error that requests and urllib3 wrap."""
-    while True:
+    for _ in range(8):  # requests -> urllib3 -> socket: a few levels at most
         inner = [a for a in error.args if isinstance(a, Exception)] or [
             getattr(error, "reason", None)]
         if not isinstance(inner[-1], Exception):
