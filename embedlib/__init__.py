@@ -4,7 +4,8 @@ The companion library of the book *Word Embeddings from First Principles*: every
 imports it, and it is meant to be reused on its own.
 """
 
-from .base import NotFittedError, TrainingError
+from . import datasets  # noqa: F401  (so that embedlib.datasets.X works after import embedlib)
+from ._errors import NotFittedError, TrainingError
 from .cooccur import cooccurrence
 from .corpus import Corpus, CorpusError, Vocabulary
 from .embeddings import Embeddings

@@ -25,6 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._checks import check_callbacks, check_choice, check_int, parse_memory
+from ._errors import NotFittedError, TrainingError
 from .cooccur import WEIGHTINGS, check_cooccurrence, cooccurrence
 from .corpus import Corpus, Vocabulary
 from .embeddings import Embeddings
@@ -37,15 +38,6 @@ __all__ = ["OUTPUTS", "TrainingError", "NotFittedError", "Model", "CountModel",
 #: side. "W+C" is accepted for "sum".
 OUTPUTS = ("W", "C", "sum", "concat")
 _COMBINE = {"W": "W", "C": "C", "sum": "W+C", "W+C": "W+C", "concat": "concat"}
-
-
-class TrainingError(RuntimeError):
-    """Training produced non-finite values or could not run."""
-
-
-class NotFittedError(AttributeError):
-    """What a model learns was asked for before its ``fit`` (an AttributeError, so that
-    ``hasattr(model, "wv")`` is False until then)."""
 
 
 # Parameters several models have, checked in one place.

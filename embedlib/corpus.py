@@ -282,3 +282,25 @@ class Corpus:
         return (f"Corpus({len(self)} sentences, {self.n_tokens} tokens, "
                 f"vocabulary {len(self.vocab)})")
 
+
+def _write_lines(path, lines, batch: int = 4096) -> Path:
+    """Write text lines (each followed by ``"\\n"``) as UTF-8, atomically; gzip-compressed
+    with reproducible bytes (no time stamp, no file name) if ``path`` ends in ``.gz``.
+    Lines are encoded and written ``batch`` at a time. Returns the path."""
+    import contextlib
+
+    from ._atomic import atomic_write
+
+    path = Path(os.fspath(path))
+    with atomic_write(path, "wb") as raw, (
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)
+            if path.suffix == ".gz" else contextlib.nullcontext(raw)) as out:
+        buf = []
+        for line in lines:
+            buf.append(line)
+            if len(buf) >= batch:
+                out.write(("\n".join(buf) + "\n").encode("utf-8"))
+                buf.clear()
+        if buf:
+            out.write(("\n".join(buf) + "\n").encode("utf-8"))
+    return path

@@ -17,6 +17,11 @@ Analogies ("``a`` is to ``b`` as ``c`` is to ?", Mikolov et al. 2013a) are answe
 where ``x`` ranges over the vocabulary (or its ``restrict_vocab`` most frequent words)
 minus the three question words.
 
+The class turns words into rows and checks arguments; the array arithmetic of the queries
+is in the private module ``embedlib._similarity``, and the file layouts that
+:meth:`Embeddings.save` and :meth:`Embeddings.load` write and read are in
+:mod:`embedlib.formats`.
+
 References
 ----------
 Mikolov, T., Chen, K., Corrado, G., Dean, J. (2013a). Efficient Estimation of Word
@@ -29,11 +34,15 @@ Representations. CoNLL 2014, 171-180.
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Sequence
 
 import numpy as np
 
+from . import formats
 from ._checks import check_choice, check_int
+from ._similarity import (MAX_SCORE_ELEMENTS, METHODS, analogy_candidates, analogy_scores,
+                          solve_analogies, top_k, unit_rows)
 
 __all__ = ["Embeddings", "COSMUL_EPSILON"]
 
@@ -41,11 +50,6 @@ __all__ = ["Embeddings", "COSMUL_EPSILON"]
 COSMUL_EPSILON = 1e-3
 
 _COMBINATIONS = ("W", "C", "W+C", "concat")
-_METHODS = ("add", "mul")
-# Score matrices in batched analogy solving hold at most this many float32 entries each
-# (64 MiB); questions are processed in chunks of rows that fit.
-_MAX_SCORE_ELEMENTS = 1 << 24
-_NORM_CHUNK_ROWS = 1 << 16
 
 
 def _readonly(a: np.ndarray | None) -> np.ndarray | None:
@@ -66,18 +70,18 @@ def _as_real_array(name: str, value, dtype, ndim: int) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=dtype)
 
 
-def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` largest scores, best first; ties go to the smaller index."""
-    n = len(scores)
-    k = min(k, n)
-    if k <= 0:
-        return np.empty(0, dtype=np.int64)
-    if k < n:
-        candidates = np.argpartition(-scores, k - 1)[:k]
-    else:
-        candidates = np.arange(n)
-    order = np.lexsort((candidates, -scores[candidates]))
-    return candidates[order]
+def _per_word(name: str, value, dtype, n: int) -> np.ndarray:
+    """A 1-D array with one value per word (counts, biases)."""
+    arr = _as_real_array(name, value, dtype, 1)
+    if arr.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), got {arr.shape}")
+    return arr
+
+
+def _stored(name: str, doc: str) -> property:
+    """A read-only property that returns the attribute ``_<name>``."""
+    attr = "_" + name
+    return property(lambda self: getattr(self, attr), doc=doc)
 
 
 class Embeddings:
@@ -142,20 +146,14 @@ class Embeddings:
             counts = np.asarray(counts)
             if counts.dtype.kind not in "iu" and counts.size:
                 raise TypeError(f"counts must be integers, got dtype {counts.dtype}")
-            counts = _as_real_array("counts", counts, np.int64, 1)
-            if counts.shape != (n,):
-                raise ValueError(f"counts must have shape ({n},), got {counts.shape}")
+            counts = _per_word("counts", counts, np.int64, n)
             if n and counts.min() < 0:
                 raise ValueError(f"counts must be >= 0, got {counts.min()} "
                                  f"for word {words[int(counts.argmin())]!r}")
         if bias is not None:
-            bias = _as_real_array("bias", bias, np.float32, 1)
-            if bias.shape != (n,):
-                raise ValueError(f"bias must have shape ({n},), got {bias.shape}")
+            bias = _per_word("bias", bias, np.float32, n)
         if context_bias is not None:
-            context_bias = _as_real_array("context_bias", context_bias, np.float32, 1)
-            if context_bias.shape != (n,):
-                raise ValueError(f"context_bias must have shape ({n},), got {context_bias.shape}")
+            context_bias = _per_word("context_bias", context_bias, np.float32, n)
 
         self._words = words
         self._index = index
@@ -177,28 +175,12 @@ class Embeddings:
         """word -> row. Do not modify."""
         return self._index
 
-    @property
-    def vectors(self) -> np.ndarray:
-        """``W``, float32, shape (n_words, vector_size), read-only."""
-        return self._vectors
-
-    @property
-    def context(self) -> np.ndarray | None:
-        """``C`` (context/output vectors) or None."""
-        return self._context
-
-    @property
-    def counts(self) -> np.ndarray | None:
-        """int64 corpus counts or None."""
-        return self._counts
-
-    @property
-    def bias(self) -> np.ndarray | None:
-        return self._bias
-
-    @property
-    def context_bias(self) -> np.ndarray | None:
-        return self._context_bias
+    vectors = _stored("vectors", "``W``, float32, shape (n_words, vector_size), read-only.")
+    context = _stored("context", "``C`` (context/output vectors) or None.")
+    counts = _stored("counts", "int64 corpus counts or None.")
+    bias = _stored("bias", "GloVe's word biases :math:`b` (float32) or None.")
+    context_bias = _stored("context_bias",
+                           "GloVe's context biases :math:`\\tilde b` (float32) or None.")
 
     @property
     def vector_size(self) -> int:
@@ -250,14 +232,7 @@ class Embeddings:
         anything is 0), so no NaN appears.
         """
         if self._unit is None:
-            v = self._vectors
-            unit = np.empty_like(v)
-            for start in range(0, len(v), _NORM_CHUNK_ROWS):
-                block = v[start:start + _NORM_CHUNK_ROWS].astype(np.float64)
-                norms = np.sqrt(np.einsum("ij,ij->i", block, block))
-                norms[norms == 0] = 1.0
-                unit[start:start + _NORM_CHUNK_ROWS] = block / norms[:, None]
-            self._unit = _readonly(unit)
+            self._unit = _readonly(unit_rows(self._vectors))
         return self._unit
 
     def similarity(self, w1: str, w2: str) -> float:
@@ -328,47 +303,10 @@ class Embeddings:
             return sims
         if exclude:
             sims[list(exclude)] = -np.inf
-        best = _top_k(sims, min(topn, n_search - len(exclude)))
+        best = top_k(sims, min(topn, n_search - len(exclude)))
         return [(self._words[i], float(sims[i])) for i in best]
 
     # ------------------------------------------------------------------ analogies
-    def _candidates(self, n_search: int, method: str) -> np.ndarray:
-        """Candidate matrix for :meth:`_analogy_scores`: unit rows; for "mul" with a ones
-        column appended so that one product yields the shifted cosine (cos + 1) / 2."""
-        unit = self.normalized()[:n_search]
-        if method == "add":
-            return unit
-        cand = np.empty((n_search, self.vector_size + 1), dtype=np.float32)
-        cand[:, :-1] = unit
-        cand[:, -1] = 1.0
-        return cand
-
-    def _analogy_scores(self, a, b, c, cand: np.ndarray, method: str,
-                        out: np.ndarray | None = None) -> np.ndarray:
-        """Score matrix (len(a), len(cand)) of every candidate for questions (rows a, b, c).
-
-        ``cand`` comes from :meth:`_candidates`. For "add" the scores are dot products with
-        ``b - a + c`` (unit vectors; not divided by the target's norm, which does not change
-        the argmax); for "mul" the 3CosMul objective.
-        """
-        unit = self.normalized()
-        if method == "add":
-            query = unit[b] - unit[a]
-            query += unit[c]
-            return np.matmul(query, cand.T, out=out)
-        # 3CosMul (Levy & Goldberg 2014) with cos' = (cos + 1) / 2 = [u/2, 1/2] . [x, 1].
-        def shifted(rows, constant):
-            q = np.empty((len(rows), self.vector_size + 1), dtype=np.float32)
-            np.multiply(unit[rows], 0.5, out=q[:, :-1])
-            q[:, -1] = constant
-            return q
-        s = np.matmul(shifted(b, 0.5), cand.T, out=out)
-        t = shifted(c, 0.5) @ cand.T
-        s *= t
-        np.matmul(shifted(a, 0.5 + COSMUL_EPSILON), cand.T, out=t)
-        s /= t
-        return s
-
     def analogy(self, a: str, b: str, c: str, method: str = "add", topn: int = 1,
                 restrict_vocab: int | None = None):
         """Solve "``a`` is to ``b`` as ``c`` is to ?" (Mikolov et al. 2013a).
@@ -394,27 +332,28 @@ class Embeddings:
             :math:`\\hat b - \\hat a + \\hat c` for "add", the 3CosMul objective for "mul".
             ``a``, ``b`` and ``c`` are never returned.
         """
-        check_choice("method", method, _METHODS)
+        check_choice("method", method, METHODS)
         topn = check_int("topn", topn, low=0)
         rows = [self.get_index(w) for w in (a, b, c)]
         n_search = self._search_size(restrict_vocab)
         ia, ib, ic = (np.array([r]) for r in rows)
-        cand = self._candidates(n_search, method)
-        scores = self._analogy_scores(ia, ib, ic, cand, method)[0].astype(np.float64)
+        unit = self.normalized()
+        cand = analogy_candidates(unit, n_search, method)
+        scores = analogy_scores(unit, ia, ib, ic, cand, method, COSMUL_EPSILON)[0]
+        scores = scores.astype(np.float64)
         if method == "add":
-            unit = self.normalized()
             norm = np.linalg.norm(unit[rows[1]].astype(np.float64) - unit[rows[0]]
                                   + unit[rows[2]])
             if norm > 0:
                 scores /= norm
         exclude = {r for r in rows if r < n_search}
         scores[list(exclude)] = -np.inf
-        best = _top_k(scores, min(topn, n_search - len(exclude)))
+        best = top_k(scores, min(topn, n_search - len(exclude)))
         return [(self._words[i], float(scores[i])) for i in best]
 
     def _solve_analogies(self, a, b, c, *, method: str = "add",
                          restrict_vocab: int | None = None, groups=None,
-                         max_elements: int = _MAX_SCORE_ELEMENTS) -> np.ndarray:
+                         max_elements: int = MAX_SCORE_ELEMENTS) -> np.ndarray:
         """Answer many analogy questions at once; returns the predicted row per question.
 
         ``a``, ``b``, ``c`` are arrays of row indices. Candidates are the first
@@ -425,43 +364,15 @@ class Embeddings:
         per score matrix. The answer is -1 when no candidate is left. Ties go to the lower
         row.
         """
-        check_choice("method", method, _METHODS)
+        check_choice("method", method, METHODS)
         a, b, c = (np.asarray(x, dtype=np.int64) for x in (a, b, c))
-        n_q = len(a)
         n_search = self._search_size(restrict_vocab)
-        predicted = np.full(n_q, -1, dtype=np.int64)
-        if n_q == 0 or n_search == 0:
-            return predicted
         if groups is not None:
             groups = np.asarray(groups, dtype=np.int64)
             if groups.shape != (n_search,):
                 raise ValueError(f"groups must have shape ({n_search},), got {groups.shape}")
-        chunk = max(1, min(n_q, max_elements // n_search))
-        buf = np.empty((chunk, n_search), dtype=np.float32)
-        cand = self._candidates(n_search, method)
-        for start in range(0, n_q, chunk):
-            ca, cb, cc = a[start:start + chunk], b[start:start + chunk], c[start:start + chunk]
-            q = len(ca)
-            s = self._analogy_scores(ca, cb, cc, cand, method, out=buf[:q])
-            rows = np.arange(q)
-            for col in (ca, cb, cc):
-                inside = col < n_search
-                s[rows[inside], col[inside]] = -np.inf
-            pred = s.argmax(axis=1)
-            if groups is not None:
-                qa, qb, qc = (np.where(x < n_search, groups[np.minimum(x, n_search - 1)], -1)
-                              for x in (ca, cb, cc))
-                while True:
-                    gp = groups[pred]
-                    alive = s[rows, pred] > -np.inf
-                    bad = alive & ((gp == qa) | (gp == qb) | (gp == qc))
-                    if not bad.any():
-                        break
-                    s[rows[bad], pred[bad]] = -np.inf
-                    pred[bad] = s[bad].argmax(axis=1)
-            pred[s[rows, pred] == -np.inf] = -1
-            predicted[start:start + q] = pred
-        return predicted
+        return solve_analogies(self.normalized(), a, b, c, n_search, method, COSMUL_EPSILON,
+                               groups, max_elements)
 
     # ------------------------------------------------------------------ derived
     def combine(self, which: str) -> "Embeddings":
@@ -500,7 +411,6 @@ class Embeddings:
         ``format`` is "text" or "binary" (word2vec formats: words and ``W`` only) or
         "npz" (everything); inferred from the extension (.txt/.vec, .bin, .npz) if None.
         """
-        from . import formats
         formats.save(self, path, format=format)
 
     @classmethod
@@ -508,10 +418,15 @@ class Embeddings:
              encoding_errors: str = "strict") -> "Embeddings":
         """Read embeddings written by :meth:`save`, gensim or the word2vec C tool.
 
-        See :func:`embedlib.formats.load`.
+        See :func:`embedlib.formats.load`; arrays that do not fit together (an npz file
+        whose ``W`` has more rows than it has words) are a ValueError naming the file.
         """
-        from . import formats
-        return formats.load(path, format=format, encoding_errors=encoding_errors)
+        data = formats.load(path, format=format, encoding_errors=encoding_errors)
+        try:
+            return cls(data.words, data.vectors, data.context, data.counts, bias=data.bias,
+                       context_bias=data.context_bias)
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"{os.fspath(path)}: {e}") from None
 
 
 def _as_items(x) -> list:

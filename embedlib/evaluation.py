@@ -9,6 +9,9 @@ Analogies (Mikolov et al. 2013a, the ``questions-words.txt`` set): for each ques
 3CosAdd or 3CosMul (Levy & Goldberg 2014) -- see :mod:`embedlib.embeddings` -- and the
 answer counts as correct when it is ``d``.
 
+The standard data sets (WordSim353, SimLex-999 and ``questions-words.txt``) come with
+gensim's wheel; :func:`evaluation_file` finds them.
+
 Both functions follow gensim's ``KeyedVectors.evaluate_word_pairs`` and
 ``evaluate_word_analogies`` defaults so that the numbers are comparable:
 
@@ -36,72 +39,93 @@ Hill, F., Reichart, R., Korhonen, A. (2015). SimLex-999: Evaluating Semantic Mod
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from ._checks import check_choice
+from ._errors import DatasetError
 from .embeddings import Embeddings
 
 __all__ = [
     "SimilarityResult", "AnalogyResult", "SectionResult",
     "evaluate_similarity", "evaluate_analogies",
+    "EVALUATION_FILES", "evaluation_file",
     "read_word_pairs", "read_analogies", "spearman", "pearson",
 ]
 
 
 # ---------------------------------------------------------------------- statistics
-def _rankdata(x: np.ndarray) -> np.ndarray:
-    """Ranks 1..n, ties get the average of the ranks they span (scipy's ``method='average'``)."""
-    x = np.asarray(x, dtype=np.float64)
-    n = len(x)
-    order = np.argsort(x, kind="mergesort")
-    xs = x[order]
-    new_value = np.empty(n, dtype=bool)
-    if n:
-        new_value[0] = True
-        new_value[1:] = xs[1:] != xs[:-1]
-    group = np.cumsum(new_value) - 1                      # tie-group id in sorted order
-    bounds = np.flatnonzero(np.append(new_value, True))  # first sorted position per group + n
-    average = (bounds[:-1] + bounds[1:] - 1) / 2.0 + 1.0  # mean of ranks start+1 .. end
-    ranks = np.empty(n, dtype=np.float64)
-    ranks[order] = average[group]
-    return ranks
-
-
-def pearson(x, y) -> float:
-    """Pearson's correlation coefficient; NaN if fewer than 2 values or a constant input."""
+def _paired(x, y) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if x.shape != y.shape or x.ndim != 1:
         raise ValueError(f"x and y must be 1-D of equal length, got {x.shape} and {y.shape}")
-    if len(x) < 2:
-        return math.nan
-    if (x == x[0]).all() or (y == y[0]).all():
+    return x, y
+
+
+def pearson(x, y) -> float:
+    """Pearson's correlation coefficient; NaN if fewer than 2 values or a constant input.
+
+    The same value as ``scipy.stats.pearsonr(x, y).statistic`` up to rounding (the tests
+    compare the two to 1e-9; they differ by at most 2e-16). It is not computed by
+    ``pearsonr``, whose other order of operations changes the last bit of some results,
+    because the chapters record correlations to the last digit.
+    """
+    x, y = _paired(x, y)
+    if len(x) < 2 or (x == x[0]).all() or (y == y[0]).all():
         return math.nan
     dx = x - x.mean()
     dy = y - y.mean()
-    sx, sy = np.abs(dx).max(), np.abs(dy).max()
-    if sx == 0 or sy == 0:
-        return math.nan
-    dx /= sx  # scale to avoid under/overflow in the sums of squares
-    dy /= sy
+    dx /= np.abs(dx).max()  # scale to avoid under/overflow in the sums of squares
+    dy /= np.abs(dy).max()
     den = math.sqrt(float(dx @ dx) * float(dy @ dy))
     return float(np.clip(float(dx @ dy) / den, -1.0, 1.0))
 
 
 def spearman(x, y) -> float:
-    """Spearman's rank correlation: Pearson's correlation of the ranks, ties averaged."""
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if x.shape != y.shape or x.ndim != 1:
-        raise ValueError(f"x and y must be 1-D of equal length, got {x.shape} and {y.shape}")
-    return pearson(_rankdata(x), _rankdata(y))
+    """Spearman's rank correlation: :func:`pearson` of the ranks, which are
+    ``scipy.stats.rankdata``'s (ties get the average of the ranks they span), as in
+    ``scipy.stats.spearmanr``."""
+    from scipy import stats  # imported when needed: scipy.stats takes 0.5 s to import
+
+    x, y = _paired(x, y)
+    return pearson(stats.rankdata(x), stats.rankdata(y))
 
 
 # ---------------------------------------------------------------------- reading
+#: The evaluation files gensim's wheel ships (``gensim/test/test_data``), by short name.
+EVALUATION_FILES = {
+    "wordsim353": "wordsim353.tsv",      # Finkelstein et al. 2002, relatedness
+    "simlex999": "simlex999.txt",        # Hill, Reichart & Korhonen 2015, similarity
+    "questions-words": "questions-words.txt",  # Mikolov et al. 2013a, analogies
+}
+
+
+def evaluation_file(name: str) -> Path:
+    """Path of a standard evaluation set: ``"wordsim353"``, ``"simlex999"`` or
+    ``"questions-words"``.
+
+    The files come with gensim's wheel (``pip install gensim``); embedlib reads them from
+    there rather than shipping copies of its own.
+    """
+    if name not in EVALUATION_FILES:
+        raise ValueError(f"unknown evaluation set {name!r}; choose one of "
+                         f"{', '.join(EVALUATION_FILES)}")
+    spec = importlib.util.find_spec("gensim")  # found, not imported (that takes seconds)
+    if spec is None or spec.origin is None:
+        raise DatasetError(f"the {name} evaluation file comes with gensim's wheel: "
+                           "pip install gensim")
+    path = Path(spec.origin).parent / "test" / "test_data" / EVALUATION_FILES[name]
+    if not path.exists():
+        raise DatasetError(f"{path.name} is missing from the installed gensim ({path.parent})")
+    return path
+
+
 def _lines(path):
     """(line number, text without line end) for each line of a UTF-8 file."""
     name = os.fspath(path)
@@ -249,7 +273,7 @@ def evaluate_similarity(embeddings: Embeddings, path_or_pairs, *,
     Notes
     -----
     The model similarity of a pair is the cosine of the two ``W`` rows (0 for an all-zero
-    vector). Spearman's rho is computed with average ranks for ties, without scipy.
+    vector). Spearman's rho is computed with average ranks for ties.
     """
     if isinstance(path_or_pairs, (str, os.PathLike)):
         pairs = read_word_pairs(path_or_pairs)

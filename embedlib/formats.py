@@ -19,6 +19,11 @@ Three formats:
     ``bias``, ``context_bias``. No pickles: loads with ``allow_pickle=False``. This is the
     only format that keeps the context matrix, counts and biases.
 
+This module is the only one that knows these layouts, and it knows nothing else: readers
+return a :class:`VectorData` (the words and arrays as the file holds them) and writers take
+any object with the same attributes. :meth:`embedlib.embeddings.Embeddings.load` and
+:meth:`~embedlib.embeddings.Embeddings.save` wrap them, and are the usual way in and out.
+
 Words in the word2vec formats cannot be empty or contain ASCII white space (space, tab,
 newline, CR, VT, FF) or NUL; writing such a word raises ValueError. All writes go to a
 temporary file that is renamed into place, so a failure never leaves a partial file.
@@ -33,15 +38,15 @@ import os
 import re
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from ._atomic import atomic_write
 from ._checks import check_choice, check_int
-from .embeddings import Embeddings
 
 __all__ = [
-    "FORMATS", "infer_format", "load", "save",
+    "FORMATS", "VectorData", "infer_format", "load", "save",
     "read_word2vec_text", "write_word2vec_text",
     "read_word2vec_binary", "write_word2vec_binary",
     "read_npz", "write_npz",
@@ -55,6 +60,29 @@ _BAD_WORD_CHARS = re.compile("[ \t\n\r\v\f\x00]")
 _BAD_WORD_BYTES = re.compile(b"[ \t\n\r\v\f\x00]")
 _MAX_WORD_BYTES = 1 << 16
 _WRITE_BATCH = 2048  # lines per write() call
+
+
+class VectorData(NamedTuple):
+    """The content of a vector file: words and arrays, as read or to be written.
+
+    The readers return one; the writers take one or anything with the same attributes,
+    such as :class:`embedlib.embeddings.Embeddings` (which checks the arrays' shapes and
+    types when it is built from one). The word2vec formats hold only ``words`` and
+    ``vectors``.
+    """
+
+    words: tuple
+    """The vocabulary, one entry per row of ``vectors``."""
+    vectors: np.ndarray
+    """``W``, shape (n_words, vector_size); float32 from the word2vec formats."""
+    context: np.ndarray | None = None
+    """``C`` or None."""
+    counts: np.ndarray | None = None
+    """Corpus counts or None."""
+    bias: np.ndarray | None = None
+    """GloVe's word biases or None."""
+    context_bias: np.ndarray | None = None
+    """GloVe's context biases or None."""
 
 
 # ---------------------------------------------------------------------- dispatch
@@ -76,12 +104,12 @@ def _resolve_format(path, format) -> str:
     return check_choice("format", format, FORMATS)
 
 
-def save(embeddings: Embeddings, path, format: str | None = None) -> None:
+def save(embeddings, path, format: str | None = None) -> None:
     """Write ``embeddings`` to ``path`` atomically.
 
     Parameters
     ----------
-    embeddings : Embeddings
+    embeddings : Embeddings or VectorData
     path : str or os.PathLike
     format : {"text", "binary", "npz"}, optional
         Inferred from the extension when None (see :func:`infer_format`). The word2vec
@@ -96,8 +124,8 @@ def save(embeddings: Embeddings, path, format: str | None = None) -> None:
         write_npz(embeddings, path)
 
 
-def load(path, format: str | None = None, *, encoding_errors: str = "strict") -> Embeddings:
-    """Read embeddings from ``path``.
+def load(path, format: str | None = None, *, encoding_errors: str = "strict") -> VectorData:
+    """Read the words and arrays of a vector file.
 
     Parameters
     ----------
@@ -108,6 +136,10 @@ def load(path, format: str | None = None, *, encoding_errors: str = "strict") ->
         For the word2vec formats: what to do with words that are not valid UTF-8 (the C
         tool can cut a multi-byte character when it truncates long words). "strict"
         raises a ValueError naming the line/record; "replace" substitutes U+FFFD.
+
+    Returns
+    -------
+    VectorData
     """
     fmt = _resolve_format(path, format)
     if fmt == "text":
@@ -127,7 +159,7 @@ def _input_path(path) -> str:
     return name
 
 
-def _check_writable_words(embeddings: Embeddings, fmt: str) -> None:
+def _check_writable_words(embeddings, fmt: str) -> None:
     for i, w in enumerate(embeddings.words):
         if not w or _BAD_WORD_CHARS.search(w):
             raise ValueError(
@@ -180,7 +212,7 @@ def _duplicate_error(name, word, where, first_where) -> ValueError:
 
 
 # ---------------------------------------------------------------------- text
-def read_word2vec_text(path, *, encoding_errors: str = "strict") -> Embeddings:
+def read_word2vec_text(path, *, encoding_errors: str = "strict") -> VectorData:
     """Read the word2vec text format (header ``"n d"``, then ``word v1 ... vd`` per line).
 
     Values may be separated by any ASCII white space; trailing white space and ``\\r\\n``
@@ -233,15 +265,15 @@ def read_word2vec_text(path, *, encoding_errors: str = "strict") -> Embeddings:
             if raw.strip():
                 raise ValueError(f"{name}, line {lineno}: more vectors than the {n} its "
                                  "header announces")
-    return Embeddings(words, vectors)
+    return VectorData(tuple(words), vectors)
 
 
-def write_word2vec_text(embeddings: Embeddings, path, *, precision: int = 9) -> None:
+def write_word2vec_text(embeddings, path, *, precision: int = 9) -> None:
     """Write the word2vec text format readable by gensim and the C tools.
 
     Parameters
     ----------
-    embeddings : Embeddings
+    embeddings : Embeddings or VectorData
         Its words and ``W`` are written (not ``C``, counts or biases).
     path : str or os.PathLike
     precision : int
@@ -263,7 +295,7 @@ def write_word2vec_text(embeddings: Embeddings, path, *, precision: int = 9) -> 
 
 
 # ---------------------------------------------------------------------- binary
-def read_word2vec_binary(path, *, encoding_errors: str = "strict") -> Embeddings:
+def read_word2vec_binary(path, *, encoding_errors: str = "strict") -> VectorData:
     """Read the word2vec binary format (as written by the C tool, gensim or this module).
 
     After the ASCII header line ``"n d"``, each record is the UTF-8 word, a space and
@@ -281,7 +313,7 @@ def read_word2vec_binary(path, *, encoding_errors: str = "strict") -> Embeddings
         return _parse_binary(mm, name, encoding_errors)
 
 
-def _parse_binary(buf: mmap.mmap, name: str, encoding_errors: str) -> Embeddings:
+def _parse_binary(buf: mmap.mmap, name: str, encoding_errors: str) -> VectorData:
     size = len(buf)
     end_header = buf.find(b"\n", 0, 256)
     if end_header < 0:
@@ -328,10 +360,10 @@ def _parse_binary(buf: mmap.mmap, name: str, encoding_errors: str) -> Embeddings
     if pos < size:
         raise ValueError(f"{name}, byte offset {pos}: {size - pos} bytes of data after the {n} "
                          "records its header announces")
-    return Embeddings(words, vectors)
+    return VectorData(tuple(words), vectors)
 
 
-def write_word2vec_binary(embeddings: Embeddings, path) -> None:
+def write_word2vec_binary(embeddings, path) -> None:
     """Write the word2vec binary format, byte for byte as the C tool does.
 
     Header ``"n d\\n"``, then per word ``word + b" " + float32 little-endian + b"\\n"``.
@@ -356,7 +388,7 @@ _NPZ_OPTIONAL = {"C": "context", "counts": "counts", "bias": "bias",
                  "context_bias": "context_bias"}
 
 
-def write_npz(embeddings: Embeddings, path) -> None:
+def write_npz(embeddings, path) -> None:
     """Write words, ``W`` and (when present) ``C``, counts and biases to an ``.npz`` file.
 
     Words are stored as a numpy unicode array, so the file loads without pickles. Numpy
@@ -366,7 +398,7 @@ def write_npz(embeddings: Embeddings, path) -> None:
     for i, w in enumerate(embeddings.words):
         if w.endswith("\0"):
             raise ValueError(f"word {w!r} (row {i}) ends with NUL, which npz cannot store")
-    arrays = {"words": np.array(embeddings.words, dtype=str) if len(embeddings)
+    arrays = {"words": np.array(embeddings.words, dtype=str) if len(embeddings.words)
               else np.array([], dtype="<U1"),
               "W": embeddings.vectors}
     for key, attr in _NPZ_OPTIONAL.items():
@@ -377,8 +409,13 @@ def write_npz(embeddings: Embeddings, path) -> None:
         np.savez(f, **arrays)
 
 
-def read_npz(path) -> Embeddings:
-    """Read an ``.npz`` file written by :func:`write_npz` (no pickles are loaded)."""
+def read_npz(path) -> VectorData:
+    """Read an ``.npz`` file written by :func:`write_npz` (no pickles are loaded).
+
+    The arrays are returned as the file holds them: that their shapes agree with the words
+    is checked when :class:`~embedlib.embeddings.Embeddings` is built from them (as
+    :meth:`~embedlib.embeddings.Embeddings.load` does, naming the file).
+    """
     name = _input_path(path)
     try:
         with np.load(name, allow_pickle=False) as data:
@@ -399,7 +436,4 @@ def read_npz(path) -> Embeddings:
         if str(e).startswith(name):
             raise
         raise ValueError(f"{name}: cannot read npz file ({e})") from None
-    try:
-        return Embeddings(words.tolist(), vectors, **kwargs)
-    except (ValueError, TypeError) as e:
-        raise ValueError(f"{name}: {e}") from None
+    return VectorData(tuple(words.tolist()), vectors, **kwargs)

@@ -1,14 +1,11 @@
-"""Tests of embedlib.datasets: the planted corpus, the NLTK loader and text8's download."""
+"""Tests of embedlib.datasets: the planted corpus, the NLTK reader, the cache folder and the
+names the package keeps (text8's download: test_text8.py)."""
 
 import gzip
-import hashlib
-import http.server
-import io
 import itertools
 import re
+import subprocess
 import sys
-import threading
-import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -17,8 +14,9 @@ import pytest
 
 from embedlib import Corpus, Word2Vec, evaluate_analogies, evaluate_similarity
 from embedlib import datasets as D
-from embedlib.datasets import (ChecksumError, DatasetError, load_text8, planted_corpus,
-                               text8_sentences)
+from embedlib.datasets import DatasetError, planted_corpus
+from embedlib.datasets import nltk as nltk_module
+from embedlib.datasets import text8 as text8_module
 from embedlib.evaluation import read_analogies
 
 
@@ -148,7 +146,7 @@ def _nltk_data_found():
     except ImportError:
         return False
     for name in D.NLTK_CORPORA:
-        if not D._nltk_find(nltk, f"corpora/{name}", f"corpora/{name}.zip/{name}/"):
+        if not nltk_module._nltk_find(nltk, f"corpora/{name}", f"corpora/{name}.zip/{name}/"):
             return False
     return True
 
@@ -182,7 +180,7 @@ def test_nltk_small_corpora_match_the_reference_text():
 
 
 @needs_nltk
-def test_nltk_mix_is_identical_to_the_reference(tmp_path):
+def test_nltk_mix_is_identical_to_the_reference(tmp_path, leftovers):
     """The default text, written to a file (about 15 s: every corpus is read)."""
     path = D.write_nltk_mix(tmp_path / "mix.txt.gz")
     text = gzip.open(path).read()
@@ -190,7 +188,7 @@ def test_nltk_mix_is_identical_to_the_reference(tmp_path):
     ref = _reference_mix()
     if ref is not None:
         assert text == gzip.open(ref).read()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["mix.txt.gz"]
+    assert leftovers(tmp_path) == ["mix.txt.gz"]
 
 
 @needs_nltk
@@ -208,7 +206,7 @@ def test_nltk_units_and_corpus_cache(tmp_path, monkeypatch):
 
     def no_nltk(*args, **kwargs):
         raise AssertionError("the cache was not used")
-    monkeypatch.setattr(D, "nltk_sentences", no_nltk)
+    monkeypatch.setattr(nltk_module, "nltk_sentences", no_nltk)
     again = D.nltk_corpus(("inaugural",), min_count=1, cache_dir=tmp_path)
     assert np.array_equal(again.tokens, corpus.tokens) and again.vocab.words == corpus.vocab.words
 
@@ -216,7 +214,7 @@ def test_nltk_units_and_corpus_cache(tmp_path, monkeypatch):
 @needs_nltk
 def test_nltk_sentence_unit_or_a_clear_error():
     import nltk
-    if D._nltk_find(nltk, "tokenizers/punkt_tab/english/"):
+    if nltk_module._nltk_find(nltk, "tokenizers/punkt_tab/english/"):
         sents = list(D.nltk_sentences(("inaugural",), unit="sentence"))
         assert len(sents) > 4000
     else:
@@ -260,189 +258,35 @@ def test_data_dir(tmp_path, monkeypatch):
     assert D.data_dir() == tmp_path / "xdg" / "embedlib"
 
 
-# ====================================================================== text8
-TEXT = ("anarchism originated as a term of abuse first used against early working class "
-        "radicals including the diggers of the english revolution " * 40).strip()
+# ====================================================================== the package
+OLD_NAMES = [  # every public name of the module embedlib/datasets.py was before the package
+    "EVALUATION_FILES", "evaluation_file", "DatasetError", "ChecksumError", "data_dir",
+    "PlantedCorpus", "planted_corpus", "ENTITY_NAMES",
+    "NLTK_CORPORA", "nltk_sentences", "nltk_corpus", "nltk_mix", "write_nltk_mix",
+    "TEXT8_URL", "TEXT8_ZIP_SHA256", "TEXT8_SHA256", "TEXT8_SIZE", "load_text8",
+    "text8_sentences",
+]
 
 
-def _zip_bytes(member="text8", text=TEXT):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(member, text)
-    return buf.getvalue()
+def test_every_name_is_still_importable_from_datasets():
+    import embedlib.evaluation
+    from embedlib.datasets import planted
+    assert sorted(D.__all__) == sorted(OLD_NAMES)
+    for name in OLD_NAMES:
+        assert getattr(D, name) is not None
+    # the evaluation files live in evaluation; datasets keeps the same objects
+    assert D.evaluation_file is embedlib.evaluation.evaluation_file
+    assert D.EVALUATION_FILES is embedlib.evaluation.EVALUATION_FILES
+    assert D.load_text8 is text8_module.load_text8 and D.nltk_corpus is nltk_module.nltk_corpus
+    assert D.planted_corpus is planted.planted_corpus
+    assert issubclass(D.ChecksumError, D.DatasetError)
 
 
-ZIP = _zip_bytes()
-ZIP_SHA = hashlib.sha256(ZIP).hexdigest()
-TEXT_SHA = hashlib.sha256(TEXT.encode()).hexdigest()
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    routes: dict = {}
-    hits: Counter = Counter()
-
-    def do_GET(self):
-        self.hits[self.path] += 1
-        kind, body = self.routes.get(self.path, ("error", 404))
-        if kind == "error":
-            self.send_error(body)
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "application/zip")
-        self.send_header("Content-Length", str(len(ZIP) if kind == "truncated" else len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-        self.wfile.flush()
-        if kind == "truncated":
-            self.close_connection = True
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def server():
-    handler = type("Handler", (_Handler,), {"hits": Counter()})
-    handler.routes = {
-        "/text8.zip": ("ok", ZIP),
-        "/broken.zip": ("error", 500),
-        "/truncated.zip": ("truncated", ZIP[:len(ZIP) // 2]),
-        "/plain.zip": ("ok", b"not a zip file at all"),
-        "/other.zip": ("ok", _zip_bytes(member="wiki.txt")),
-    }
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs=dict(poll_interval=0.05),
-                              daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield base, handler.hits
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
-
-
-def _load(tmp_path, url, **kwargs):
-    args = dict(cache_dir=tmp_path, url=url, sha256=ZIP_SHA, text_sha256=TEXT_SHA,
-                size=len(TEXT), verbose=False, timeout=10)
-    args.update(kwargs)
-    return load_text8(**args)
-
-
-def test_text8_download_verifies_and_caches(server, tmp_path):
-    base, hits = server
-    path = _load(tmp_path, base + "/text8.zip")
-    assert path == tmp_path / "text8" and path.read_text() == TEXT
-    assert hits["/text8.zip"] == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["text8"]  # zip and temps gone
-    again = _load(tmp_path, base + "/text8.zip")
-    assert again == path and hits["/text8.zip"] == 1  # served from the cache
-    # the extracted-text checks are optional
-    other = tmp_path / "b"
-    assert _load(other, base + "/text8.zip", text_sha256=None, size=None).read_text() == TEXT
-
-
-def test_text8_wrong_zip_checksum_names_both_digests(server, tmp_path):
-    base, _ = server
-    wrong = "0" * 64
-    with pytest.raises(ChecksumError) as err:
-        _load(tmp_path, base + "/text8.zip", sha256=wrong)
-    assert wrong in str(err.value) and ZIP_SHA in str(err.value)
-    assert list(tmp_path.iterdir()) == []
-
-
-@pytest.mark.parametrize("kwargs, expected", [
-    (dict(text_sha256="1" * 64), TEXT_SHA),
-    (dict(size=len(TEXT) + 1), str(len(TEXT))),
-])
-def test_text8_wrong_text_checksum_or_size(server, tmp_path, kwargs, expected):
-    base, _ = server
-    with pytest.raises(ChecksumError, match=expected):
-        _load(tmp_path, base + "/text8.zip", **kwargs)
-    assert list(tmp_path.iterdir()) == []
-
-
-@pytest.mark.parametrize("route, message", [
-    ("/broken.zip", "HTTP 500"),
-    ("/missing.zip", "HTTP 404"),
-    ("/truncated.zip", "cut short"),
-    ("/plain.zip", "SHA-256"),
-])
-def test_text8_failed_downloads_leave_nothing(server, tmp_path, route, message):
-    base, hits = server
-    with pytest.raises(DatasetError, match=message):
-        _load(tmp_path, base + route)
-    assert hits[route] == 1
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_text8_zip_problems(server, tmp_path):
-    base, _ = server
-    with pytest.raises(DatasetError, match="not a zip"):
-        _load(tmp_path, base + "/plain.zip",
-              sha256=hashlib.sha256(b"not a zip file at all").hexdigest())
-    other = _zip_bytes(member="wiki.txt")
-    with pytest.raises(DatasetError, match="holds no 'text8'.*wiki.txt"):
-        _load(tmp_path, base + "/other.zip", sha256=hashlib.sha256(other).hexdigest())
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_text8_connection_refused(tmp_path):
-    import socket
-    with socket.socket() as s:  # a port that nothing listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with pytest.raises(DatasetError, match="cannot download"):
-        _load(tmp_path, f"http://127.0.0.1:{port}/text8.zip")
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_text8_cached_file_of_wrong_size(tmp_path):
-    (tmp_path / "text8").write_text("too short")
-    with pytest.raises(ChecksumError, match="delete it"):
-        load_text8(cache_dir=tmp_path, verbose=False)
-
-
-def test_text8_arguments_and_constants(tmp_path):
-    with pytest.raises(ValueError, match="sha256"):
-        load_text8(cache_dir=tmp_path, sha256=None)
-    with pytest.raises(ValueError, match="sha256"):
-        load_text8(cache_dir=tmp_path, sha256="abc")
-    for digest in (D.TEXT8_ZIP_SHA256, D.TEXT8_SHA256):
-        assert re.fullmatch(r"[0-9a-f]{64}", digest)
-    assert D.TEXT8_SIZE == 100_000_000 and D.TEXT8_URL.endswith("/text8.zip")
-
-
-@pytest.mark.parametrize("chunk", [1, 7, 10, 1000])
-def test_text8_sentences_chunks_across_read_blocks(tmp_path, monkeypatch, chunk):
-    monkeypatch.setattr(D, "_CHUNK", 13)  # read blocks that cut words in two
-    path = tmp_path / "text8"
-    path.write_text(" " + TEXT)  # text8 starts with a space
-    words = TEXT.split()
-    got = list(text8_sentences(path, chunk=chunk))
-    assert got == [words[i:i + chunk] for i in range(0, len(words), chunk)]
-    got = list(text8_sentences(path, chunk=chunk, max_tokens=25))
-    assert [w for s in got for w in s] == words[:25] and all(len(s) <= chunk for s in got)
-    assert list(text8_sentences(path, chunk=chunk, max_tokens=0)) == []
-
-
-def test_text8_sentences_errors(tmp_path):
-    with pytest.raises(FileNotFoundError):
-        text8_sentences(tmp_path / "nope")
-    with pytest.raises(ValueError, match="chunk"):
-        text8_sentences(tmp_path, chunk=0)
-
-
-def test_evaluation_files_are_found_and_named():
-    pytest.importorskip("gensim")
-    from embedlib.datasets import evaluation_file
-    from embedlib.evaluation import evaluate_analogies
-    assert evaluation_file("wordsim353").name == "wordsim353.tsv"
-    assert evaluation_file("simlex999").exists()
-    with pytest.raises(ValueError, match="unknown evaluation set 'men'"):
-        evaluation_file("men")
-    # the analogy file is the one with 19,544 questions in 14 sections
-    from embedlib import Embeddings
-    import numpy as np
-    emb = Embeddings(["king", "queen"], np.eye(2, dtype=np.float32))
-    res = evaluate_analogies(emb, evaluation_file("questions-words"))
-    assert res.n_total == 19544 and len(res.sections) == 14
+def test_plain_import_reaches_datasets():
+    """``import embedlib`` is enough for ``embedlib.datasets.evaluation_file`` (the README's
+    spelling): checked in a fresh interpreter, where no test has imported the subpackage."""
+    code = ("import embedlib; f = embedlib.datasets.evaluation_file; "
+            "print(f.__module__, embedlib.datasets.planted_corpus(5).n_tokens > 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["embedlib.evaluation", "True"]

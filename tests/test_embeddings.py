@@ -162,20 +162,9 @@ def test_most_similar_agrees_with_gensim():
 
 
 # ---------------------------------------------------------------------------- analogies
-def toy_analogy_embeddings():
-    """Hand-made 3-D vectors: axis 0 = "is a person", axis 1 = "female", axis 2 = "royal".
-
-    king - man + woman = (1,0,1) - (1,0,0) + (1,1,0) = (1,1,1) = queen; "prince" and
-    "princess" are decoys near king/queen, "apple" is unrelated.
-    """
-    words = ["man", "woman", "king", "queen", "prince", "princess", "apple"]
-    vectors = [[1, 0, 0], [1, 1, 0], [1, 0, 1], [1, 1, 1], [1, 0, 0.8], [1, 0.8, 0.8], [0, 0, -1]]
-    return Embeddings(words, np.array(vectors, dtype=np.float64))
-
-
 @pytest.mark.parametrize("method", ["add", "mul"])
-def test_analogy_toy_answer(method):
-    emb = toy_analogy_embeddings()
+def test_analogy_toy_answer(method, toy_embeddings):
+    emb = toy_embeddings
     (best, score), = emb.analogy("man", "king", "woman", method=method)
     assert best == "queen"
     if method == "add":
@@ -283,8 +272,8 @@ def test_batched_solver_with_no_candidate_left():
     assert emb.analogy("a", "b", "c", topn=3) == []
 
 
-def test_analogy_argument_errors():
-    emb = toy_analogy_embeddings()
+def test_analogy_argument_errors(toy_embeddings):
+    emb = toy_embeddings
     with pytest.raises(ValueError, match="method must be one of"):
         emb.analogy("man", "king", "woman", method="cos")
     with pytest.raises(KeyError, match="'duke'"):

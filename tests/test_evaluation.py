@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from embedlib.datasets import DatasetError
 from embedlib.embeddings import Embeddings
-from embedlib.evaluation import (_rankdata, evaluate_analogies, evaluate_similarity, pearson,
-                                 read_analogies, read_word_pairs, spearman)
+from embedlib.evaluation import (evaluate_analogies, evaluate_similarity, evaluation_file,
+                                 pearson, read_analogies, read_word_pairs, spearman)
 
 GENSIM_REASON = ("gensim (test extra) ships the WordSim353, SimLex-999 and questions-words "
                  "files and is the reference implementation")
@@ -24,13 +26,6 @@ def datapath(name):
 
 # ---------------------------------------------------------------------------- statistics
 ties = st.lists(st.integers(0, 5).map(float), min_size=3, max_size=40)
-
-
-@settings(max_examples=200, deadline=None)
-@given(x=ties)
-def test_rankdata_matches_scipy(x):
-    stats = pytest.importorskip("scipy.stats")
-    np.testing.assert_array_equal(_rankdata(np.array(x)), stats.rankdata(x, method="average"))
 
 
 @settings(max_examples=200, deadline=None)
@@ -76,16 +71,22 @@ def test_reads_the_standard_files():
     assert sum(q[0].startswith("gram") for q in qs) == 10675
 
 
-@pytest.mark.parametrize("content,match", [
-    ("a\tb\t1\nc\td\n", r"p\.txt, line 2: expected 'word1<TAB>word2<TAB>score'"),
-    ("# comment\na\tb\tlots\n", r"p\.txt, line 2: score 'lots' is not a number"),
-    ("a\tb\tnan\n", r"line 1: score 'nan' is not finite"),
-    ("\ta\t1\n", r"line 1: expected"),
+@pytest.mark.parametrize("read, name, content, match", [
+    (read_word_pairs, "p.txt", "a\tb\t1\nc\td\n",
+     r"p\.txt, line 2: expected 'word1<TAB>word2<TAB>score'"),
+    (read_word_pairs, "p.txt", "# comment\na\tb\tlots\n",
+     r"p\.txt, line 2: score 'lots' is not a number"),
+    (read_word_pairs, "p.txt", "a\tb\tnan\n", r"line 1: score 'nan' is not finite"),
+    (read_word_pairs, "p.txt", "\ta\t1\n", r"line 1: expected"),
+    (read_analogies, "q.txt", ": s\na b c\n", r"q\.txt, line 2: expected four words"),
+    (read_analogies, "q.txt", "a b c d\n",
+     r"q\.txt, line 1: question before the first ': section' line"),
+    (read_analogies, "q.txt", ": s\na b c d\n:\n", r"q\.txt, line 3: section line without a name"),
 ])
-def test_word_pair_file_errors(tmp_path, content, match):
-    (tmp_path / "p.txt").write_text(content)
+def test_evaluation_file_errors_name_the_line(tmp_path, read, name, content, match):
+    (tmp_path / name).write_text(content)
     with pytest.raises(ValueError, match=match):
-        read_word_pairs(tmp_path / "p.txt")
+        read(tmp_path / name)
 
 
 def test_word_pair_file_separators(tmp_path):
@@ -93,52 +94,30 @@ def test_word_pair_file_separators(tmp_path):
     assert read_word_pairs(tmp_path / "p.txt") == [("old", "new", 1.5), ("x", "y", 2.0)]
 
 
-@pytest.mark.parametrize("content,match", [
-    (": s\na b c\n", r"q\.txt, line 2: expected four words"),
-    ("a b c d\n", r"q\.txt, line 1: question before the first ': section' line"),
-    (": s\na b c d\n:\n", r"q\.txt, line 3: section line without a name"),
-])
-def test_analogy_file_errors(tmp_path, content, match):
-    (tmp_path / "q.txt").write_text(content)
-    with pytest.raises(ValueError, match=match):
-        read_analogies(tmp_path / "q.txt")
-
-
-def test_missing_and_undecodable_files(tmp_path):
+def test_missing_and_undecodable_files(tmp_path, toy_embeddings):
     with pytest.raises(FileNotFoundError, match="nothere"):
         read_analogies(tmp_path / "nothere.txt")
     with pytest.raises(FileNotFoundError, match="nothere"):
-        evaluate_similarity(toy(), tmp_path / "nothere.txt")
+        evaluate_similarity(toy_embeddings, tmp_path / "nothere.txt")
     (tmp_path / "bad.txt").write_bytes(b": s\na b c d\na b \xff d\n")
     with pytest.raises(ValueError, match=r"bad\.txt, line 3: not valid UTF-8"):
         read_analogies(tmp_path / "bad.txt")
     (tmp_path / "empty.txt").write_text("# nothing\n")
     with pytest.raises(ValueError, match="no word pairs"):
-        evaluate_similarity(toy(), tmp_path / "empty.txt")
+        evaluate_similarity(toy_embeddings, tmp_path / "empty.txt")
     (tmp_path / "blank.txt").write_text("\n: section without questions\n")
     with pytest.raises(ValueError, match="no analogy questions"):
-        evaluate_analogies(toy(), tmp_path / "blank.txt")
+        evaluate_analogies(toy_embeddings, tmp_path / "blank.txt")
 
 
 # ---------------------------------------------------------------------------- by hand
-def toy():
-    """3-D toy vectors (person, female, royal); see tests/test_embeddings.py.
-
-    On unit vectors king - man + woman = (√2 - 1, 1/√2, 1/√2): cosine 0.975 with queen,
-    0.946 with princess, 0.707 with prince -> queen. queen - king + man points to woman
-    (0.973; princess 0.773). man - woman + king is the first target again -> queen.
-    """
-    words = ["man", "woman", "king", "queen", "prince", "princess", "apple"]
-    vectors = [[1, 0, 0], [1, 1, 0], [1, 0, 1], [1, 1, 1], [1, 0, 0.8], [1, 0.8, 0.8], [0, 0, -1]]
-    return Embeddings(words, np.array(vectors, dtype=float))
-
-
-def test_analogies_by_hand(tmp_path):
+# toy_embeddings (conftest.py): man, woman, king, queen, prince, princess, apple in 3-D.
+def test_analogies_by_hand(tmp_path, toy_embeddings):
     path = tmp_path / "q.txt"
     path.write_text(": royals\nman king woman queen\nKing Man Queen Woman\n"
                     ": wrong\nman woman king princess\n"
                     ": unknown\nman king woman duchess\n")
-    r = evaluate_analogies(toy(), path)
+    r = evaluate_analogies(toy_embeddings, path)
     assert (r.n_correct, r.n_attempted, r.n_total) == (2, 3, 4)
     assert r.accuracy == pytest.approx(2 / 3) and r.coverage == pytest.approx(3 / 4)
     assert list(r.sections) == ["royals", "wrong", "unknown"]
@@ -148,20 +127,20 @@ def test_analogies_by_hand(tmp_path):
     assert (unknown.attempted, unknown.total) == (0, 1) and math.isnan(unknown.accuracy)
 
     # case-sensitive: "King Man Queen Woman" is now unknown
-    r = evaluate_analogies(toy(), path, case_insensitive=False)
+    r = evaluate_analogies(toy_embeddings, path, case_insensitive=False)
     assert (r.n_correct, r.n_attempted) == (1, 2)
     # restricting to the first 3 words leaves no complete question
-    r = evaluate_analogies(toy(), path, restrict_vocab=3)
+    r = evaluate_analogies(toy_embeddings, path, restrict_vocab=3)
     assert r.n_attempted == 0 and math.isnan(r.accuracy) and r.coverage == 0.0
 
 
-def test_analogy_answer_outside_restricted_vocabulary_is_not_found(tmp_path):
+def test_analogy_answer_outside_restricted_vocabulary_is_not_found(tmp_path, toy_embeddings):
     # with queen the 4th word and restrict_vocab=4, princess (6th) cannot be answered and
     # queen can; the question words must be inside too
     path = tmp_path / "q.txt"
     path.write_text(": s\nman king woman queen\n")
-    assert evaluate_analogies(toy(), path, restrict_vocab=4).n_correct == 1
-    assert evaluate_analogies(toy(), path, restrict_vocab=3).n_attempted == 0
+    assert evaluate_analogies(toy_embeddings, path, restrict_vocab=4).n_correct == 1
+    assert evaluate_analogies(toy_embeddings, path, restrict_vocab=3).n_attempted == 0
 
 
 def test_similarity_by_hand():
@@ -324,3 +303,21 @@ def test_similarity_agrees_with_gensim(structured, name, restrict):
     assert ours.oov_rate * 100 == pytest.approx(oov_percent)
     assert ours.n_pairs == (353 if name.startswith("wordsim") else 999)
     assert 0 < ours.n_found <= ours.n_pairs
+
+
+def test_evaluation_files_are_found_and_named():
+    pytest.importorskip("gensim", reason=GENSIM_REASON)
+    assert evaluation_file("wordsim353").name == "wordsim353.tsv"
+    assert evaluation_file("simlex999").exists()
+    with pytest.raises(ValueError, match="unknown evaluation set 'men'"):
+        evaluation_file("men")
+    # the analogy file is the one with 19,544 questions in 14 sections
+    emb = Embeddings(["king", "queen"], np.eye(2, dtype=np.float32))
+    res = evaluate_analogies(emb, evaluation_file("questions-words"))
+    assert res.n_total == 19544 and len(res.sections) == 14
+
+
+def test_evaluation_file_without_gensim(monkeypatch):
+    monkeypatch.setitem(sys.modules, "gensim", None)
+    with pytest.raises(DatasetError, match="pip install gensim"):
+        evaluation_file("simlex999")
