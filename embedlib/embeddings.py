@@ -408,20 +408,25 @@ class Embeddings:
     def save(self, path, format: str | None = None) -> None:
         """Write to ``path`` atomically; see :func:`embedlib.formats.save`.
 
-        ``format`` is "text" or "binary" (word2vec formats: words and ``W`` only) or
-        "npz" (everything); inferred from the extension (.txt/.vec, .bin, .npz) if None.
+        ``format`` is "text", "glove" or "binary" (words and ``W`` only) or "npz"
+        (everything); inferred from the extension (.txt/.vec, .bin, .npz, each but .npz
+        also with .gz after it for a gzip-compressed file) if None.
         """
         formats.save(self, path, format=format)
 
     @classmethod
-    def load(cls, path, format: str | None = None, *,
-             encoding_errors: str = "strict") -> "Embeddings":
-        """Read embeddings written by :meth:`save`, gensim or the word2vec C tool.
+    def load(cls, path, format: str | None = None, *, encoding_errors: str = "strict",
+             limit: int | None = None, nonfinite: str = "error") -> "Embeddings":
+        """Read embeddings written by :meth:`save`, gensim, GloVe or the word2vec C tool.
 
-        See :func:`embedlib.formats.load`; arrays that do not fit together (an npz file
-        whose ``W`` has more rows than it has words) are a ValueError naming the file.
+        See :func:`embedlib.formats.load` for the formats (``.gz`` files included) and the
+        options: ``limit`` reads the first ``limit`` words only, ``nonfinite="warn"`` loads
+        a file with NaN or infinite values (an error by default). Arrays that do not fit
+        together (an npz file whose ``W`` has more rows than it has words) are a ValueError
+        naming the file.
         """
-        data = formats.load(path, format=format, encoding_errors=encoding_errors)
+        data = formats.load(path, format=format, encoding_errors=encoding_errors,
+                            limit=limit, nonfinite=nonfinite)
         try:
             return cls(data.words, data.vectors, data.context, data.counts, bias=data.bias,
                        context_bias=data.context_bias)

@@ -398,7 +398,8 @@ def test_neighbors_unknown_word(capsys, eval_files):
 MALFORMED = [
     ("bad.txt", b"2 3\na 1 2 3\nb 1 x 3\n", "line 3: value 2 of word 'b' is not a number"),
     ("short.txt", b"3 2\na 1 2\nb 1 2\n", "line 4: file ends after 2 of the 3 vectors"),
-    ("noheader.txt", b"a 1 2 3\n", "line 1: malformed header"),
+    ("noheader.txt", b"a b c\n", "line 1: malformed header"),
+    ("nan.txt", b"1 2\na nan 1\n", "line 2 (word 'a'): value 1 is nan"),
     ("cut.bin", b"2 2\na " + np.float32([1, 2]).tobytes() + b"\nb \x00\x00",
      "record 2 at byte offset 15: file ends inside the vector of 'b'"),
     ("junk.npz", b"not a zip file", "cannot read npz file"),
