@@ -265,8 +265,9 @@ def test_files_read_and_written_are_logged(tmp_path, caplog):
 def test_truncated_files_are_a_value_error(tmp_path_factory, data):
     """Any strict prefix of a valid file is a ValueError naming the file, never another
     exception, but for text cut inside its last line (the last value may be cut short:
-    a file may end without a newline) and GloVe's headerless text, which does not say how
-    many vectors it holds: the vectors before the cut load."""
+    a file may end without a newline), binary without its optional last newline, and
+    GloVe's headerless text, which does not say how many vectors it holds: the vectors
+    before the cut load."""
     directory = tmp_path_factory.mktemp("cut")
     name, fmt = data.draw(st.sampled_from([("v.txt", None), ("v.bin", None), ("v.txt.gz", None),
                                            ("v.bin.gz", None), ("g.txt", "glove")]))
@@ -281,8 +282,9 @@ def test_truncated_files_are_a_value_error(tmp_path_factory, data):
     except ValueError as e:
         assert str(directory / ("cut-" + name)) in str(e)
     else:  # a text file cut in its last line (which may end without a newline) loads,
-        # and so does GloVe's headerless text cut after any line
-        assert name.endswith(".txt") and (fmt == "glove" or b"\n" not in raw[cut:-1])
+        # GloVe's headerless text cut after any line, and binary without its last "\n"
+        assert (name == "v.bin" and raw[cut:] == b"\n") or name.endswith(".txt") and (
+            fmt == "glove" or b"\n" not in raw[cut:-1])
         assert 0 < len(back) <= len(emb) and back.words[:-1] == emb.words[:len(back) - 1]
         if len(back) > 1:  # (a cut first line has fewer values: vector_size is smaller)
             np.testing.assert_array_equal(back.vectors[:-1], emb.vectors[:len(back) - 1])
