@@ -4,16 +4,20 @@ A model's trainer is a subclass of :class:`EpochTrainer` that knows its kernel: 
 one epoch in threads (:func:`embedlib._parallel.run_threads`) and says whether the epoch
 diverged. The loop around it is the same for every model: the progress bar (set up and
 closed, also on an error), the timing of each epoch, the epoch statistics appended to
-``model.history_``, the divergence check, and the callbacks.
+``model.history_`` and logged at INFO on ``embedlib._trainer``, the divergence check, and
+the callbacks.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
 
 from .base import TrainingError
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["EpochTrainer", "epoch_seeds"]
 
@@ -64,6 +68,7 @@ class EpochTrainer:
                 if message is not None:
                     raise TrainingError(message)
                 history.append(stats)
+                logger.info("%s %s", self.desc, stats)  # e.g. "word2vec epoch 1/5: loss ..."
                 if bar is not None:
                     metric = stats._metric
                     bar.set_postfix({"epoch": stats.epoch,

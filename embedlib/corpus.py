@@ -15,6 +15,7 @@ default); with ``encoding_errors="replace"`` they become U+FFFD and are counted 
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 from array import array
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,8 @@ import numpy as np
 from ._checks import check_int
 
 __all__ = ["Vocabulary", "Corpus", "CorpusError", "open_text"]
+
+logger = logging.getLogger(__name__)
 
 
 class CorpusError(ValueError):
@@ -249,6 +252,8 @@ class Corpus:
         offsets = np.concatenate([[0], np.cumsum(new_lengths)])
         vocab = Vocabulary(tuple(words[i] for i in order), counts[order].astype(np.int64),
                            {words[i]: j for j, i in enumerate(order)})
+        logger.info("%s: %d sentences, %d tokens; vocabulary %d words (min_count=%d), %d "
+                    "tokens kept", where, len(lengths), n_raw, len(vocab), min_count, kept.sum())
         return cls(vocab, enc[kept], offsets, n_raw_tokens=n_raw, source=source)
 
     @classmethod
