@@ -256,16 +256,17 @@ def read_binary(f, name: str, *, encoding_errors: str, limit: int | None):
             off += 1
             if off == len(buf):
                 buf, off = s.window(pos, need)
-        where = f"record {i + 1} at byte offset {pos}"
-        raw = _binary_word(buf, off, name, where, i, n)
-        word = decode_word(raw, encoding_errors, name, where)
-        if word in first_record:
-            raise duplicate_error(name, word, where, f"record {first_record[word]}")
-        start = off + len(raw) + 1
-        if start + record_bytes > len(buf):
-            raise ValueError(
-                f"{name}, {where}: file ends inside the vector of {word!r}: "
-                f"{len(buf) - start} of {record_bytes} bytes present (truncated file?)")
+        space = buf.find(b" ", off, off + MAX_WORD_BYTES + 1)
+        raw = buf[off:space]
+        try:
+            word = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            word = None
+        start = space + 1
+        if (word is None or space <= off or word in first_record or BAD_WORD_BYTES.search(raw)
+                or start + record_bytes > len(buf)):
+            word = _record_problem(buf, off, space, record_bytes, i, n, pos, first_record,
+                                   name, encoding_errors)
         first_record[word] = i + 1
         words.append(word)
         vectors[i] = np.frombuffer(buf, dtype="<f4", count=d, offset=start)
@@ -283,11 +284,14 @@ def read_binary(f, name: str, *, encoding_errors: str, limit: int | None):
     return tuple(words), vectors
 
 
-def _binary_word(buf: bytearray, off: int, name: str, where: str, i: int, n: int) -> bytes:
+def _record_problem(buf, off, space, record_bytes, i, n, pos, first_record, name,
+                    encoding_errors) -> str:
+    """The error of the record at ``buf[off:]`` (``space`` where its word ends), or its
+    word if the only problem is that the word is not UTF-8 and may be replaced."""
+    where = f"record {i + 1} at byte offset {pos}"
     if off >= len(buf):
         raise ValueError(f"{name}, {where}: file ends after {i} of the {n} records its "
                          "header announces (truncated file?)")
-    space = buf.find(b" ", off, off + MAX_WORD_BYTES + 1)
     if space < 0:
         if len(buf) - off <= MAX_WORD_BYTES:
             raise ValueError(f"{name}, {where}: file ends inside the word (truncated file?)")
@@ -298,7 +302,15 @@ def _binary_word(buf: bytearray, off: int, name: str, where: str, i: int, n: int
         raise ValueError(
             f"{name}, {where}: invalid word {raw[:60]!r} (empty or containing white space "
             "or NUL); is the vector size in the header right?")
-    return raw
+    word = decode_word(raw, encoding_errors, name, where)
+    if word in first_record:
+        raise duplicate_error(name, word, where, f"record {first_record[word]}")
+    start = space + 1
+    if start + record_bytes > len(buf):
+        raise ValueError(
+            f"{name}, {where}: file ends inside the vector of {word!r}: "
+            f"{len(buf) - start} of {record_bytes} bytes present (truncated file?)")
+    return word
 
 
 # ---------------------------------------------------------------------- values

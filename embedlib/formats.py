@@ -82,7 +82,7 @@ _OTHER_COMPRESSION = (".bz2", ".xz", ".lzma", ".zip", ".zst", ".z", ".7z", ".tgz
 _BAD_WORD_CHARS = re.compile("[ \t\n\r\v\f\x00]")
 _WRITE_BATCH = 2048  # lines per write() call
 # gzip level of written files: level 1 writes several times faster than the default 9,
-# and float text compresses only a little better at higher levels (bench/gzip_levels.py).
+# and float text compresses only a little better at higher levels (bench/vector_files.py).
 GZIP_LEVEL = 1
 
 
