@@ -1,8 +1,9 @@
-"""The methods of :class:`~embedlib.embeddings.Embeddings` that carry gensim's
-``KeyedVectors`` names, arguments and results.
+"""The further methods of :class:`~embedlib.embeddings.Embeddings`: analogies, the queries
+that carry gensim's ``KeyedVectors`` names, arguments and results, and the conversions to
+and from gensim.
 
-They are functions of an ``Embeddings`` (``self``) that the class takes as its methods;
-they use its public methods and the query checks of the class, so that every query
+They are functions of an ``Embeddings`` (``self``) that the class takes as its methods
+(:data:`MEMBERS`); they use its public methods and its query checks, so that every query
 refuses what has no direction (a zero vector, a word whose vector is zero or not finite)
 and leaves out the words that are not finite.
 """
@@ -380,3 +381,17 @@ def from_gensim(cls, kv):
     if counts is not None and len(counts) != len(words):
         counts = None
     return cls(words, np.array(kv.vectors), context, counts)
+
+
+#: The methods of Embeddings defined here, by name.
+MEMBERS = {
+    "analogy": analogy, "_solve_analogies": solve_analogies,
+    "most_similar_cosmul": most_similar_cosmul, "similar_by_word": similar_by_word,
+    "similar_by_key": similar_by_key, "similar_by_vector": similar_by_vector,
+    "doesnt_match": doesnt_match, "n_similarity": n_similarity, "distance": distance,
+    "distances": distances, "cosine_similarities": staticmethod(cosine_similarities),
+    "closer_than": closer_than, "rank": rank, "get_vecattr": get_vecattr,
+    "evaluate_word_pairs": evaluate_word_pairs,
+    "evaluate_word_analogies": evaluate_word_analogies,
+    "to_gensim": to_gensim, "from_gensim": classmethod(from_gensim),
+}

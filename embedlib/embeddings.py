@@ -320,26 +320,6 @@ class Embeddings:
         best = top_k(sims, min(topn, int(np.isfinite(sims).sum())))
         return [(self._words[i], float(sims[i])) for i in best]
 
-    # ------------------------------------------------------------------ further queries
-    analogy = _queries.analogy
-    _solve_analogies = _queries.solve_analogies
-    most_similar_cosmul = _queries.most_similar_cosmul
-    similar_by_word = _queries.similar_by_word
-    similar_by_key = _queries.similar_by_key
-    similar_by_vector = _queries.similar_by_vector
-    doesnt_match = _queries.doesnt_match
-    n_similarity = _queries.n_similarity
-    distance = _queries.distance
-    distances = _queries.distances
-    cosine_similarities = staticmethod(_queries.cosine_similarities)
-    closer_than = _queries.closer_than
-    rank = _queries.rank
-    get_vecattr = _queries.get_vecattr
-    evaluate_word_pairs = _queries.evaluate_word_pairs
-    evaluate_word_analogies = _queries.evaluate_word_analogies
-    to_gensim = _queries.to_gensim
-    from_gensim = classmethod(_queries.from_gensim)
-
     # ------------------------------------------------------------------ derived
     def combine(self, which: str) -> "Embeddings":
         """New embeddings whose vectors are ``W``, ``C``, ``W + C`` or ``[W, C]``.
@@ -398,3 +378,12 @@ class Embeddings:
                        context_bias=data.context_bias)
         except (ValueError, TypeError) as e:
             raise ValueError(f"{os.fspath(path)}: {e}") from None
+
+
+# The further queries -- analogy, most_similar_cosmul, similar_by_word, similar_by_key,
+# similar_by_vector, doesnt_match, n_similarity, distance, distances, cosine_similarities,
+# closer_than, rank, get_vecattr, evaluate_word_pairs, evaluate_word_analogies, to_gensim,
+# from_gensim -- are functions of embedlib._queries that become methods here.
+for _name, _method in _queries.MEMBERS.items():
+    setattr(Embeddings, _name, _method)
+del _name, _method
