@@ -110,7 +110,7 @@ class Embeddings:
         self._counts = readonly(counts)
         self._bias = readonly(bias)
         self._context_bias = readonly(context_bias)
-        self._unit = self._nonfinite = self._folded = None
+        self._unit = self._finite_rows = self._nonfinite = self._folded = None
 
     # ------------------------------------------------------------------ container
     @property
@@ -224,15 +224,14 @@ class Embeddings:
         if self._unit is None:
             unit, finite = unit_rows(self._vectors)
             self._unit = readonly(unit)
+            self._finite_rows = readonly(finite)
             self._nonfinite = np.flatnonzero(~finite)
         return self._unit
 
     def _finite(self) -> np.ndarray:
-        """Per row: whether it is finite (computed with :meth:`normalized`)."""
+        """Per row: whether it is finite (computed with :meth:`normalized`, read-only)."""
         self.normalized()
-        finite = np.ones(len(self), dtype=bool)
-        finite[self._nonfinite] = False
-        return finite
+        return self._finite_rows
 
     def _nonfinite_error(self, row: int) -> ValueError:
         return ValueError(f"word {self._words[row]!r} (row {row}) has NaN or infinite values; "
