@@ -21,6 +21,8 @@ __all__ = ["Corpus", "CorpusError", "Vocabulary", "Embeddings", "Word2Vec", "Epo
 __version__ = "0.1.0"
 
 
-def load_vectors(path, format=None) -> Embeddings:
-    """Read vectors in word2vec text or binary format, or embedlib's .npz."""
-    return Embeddings.load(path, format=format)
+def load_vectors(path, format=None, **options) -> Embeddings:
+    """Read vectors in word2vec text or binary format, GloVe's text format or embedlib's
+    .npz (``.gz`` for the text formats); ``options`` are those of :meth:`Embeddings.load`
+    (``encoding_errors``, ``limit``, ``nonfinite``)."""
+    return Embeddings.load(path, format=format, **options)
