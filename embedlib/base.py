@@ -24,14 +24,14 @@ from contextlib import contextmanager
 import numpy as np
 import scipy.sparse as sp
 
-from ._checks import check_callbacks, check_choice, check_int, parse_memory
-from ._errors import NotFittedError, TrainingError
+from ._checks import check_callbacks, check_choice, check_directory, check_int, parse_memory
+from ._errors import CorpusError, NotFittedError, TrainingError, spell
 from .cooccur import WEIGHTINGS, check_cooccurrence, cooccurrence
 from .corpus import Corpus, Vocabulary
 from .embeddings import Embeddings
 
 __all__ = ["OUTPUTS", "TrainingError", "NotFittedError", "Model", "CountModel",
-           "BaseEpochStats"]
+           "BaseEpochStats", "require_pairs"]
 
 #: Which vectors a model hands out (its ``output`` parameter, :meth:`Model.vectors`): the
 #: word vectors W, the context vectors C (GloVe's W~), their sum W + C, or [W, C] side by
@@ -226,6 +226,8 @@ class CountModel(Model):
         check_choice("symmetric", self.symmetric, (True, False))
         if self.memory_limit is not None:
             parse_memory(self.memory_limit)
+        if self.tmp_dir is not None:
+            check_directory("tmp_dir", self.tmp_dir)
 
     def fit(self, data, vocab=None, *, encoding_errors: str = "strict"):
         """Count co-occurrences if ``data`` is a corpus, then learn from them; returns
@@ -248,6 +250,7 @@ class CountModel(Model):
                 corpus = Corpus.coerce(data, min_count=self.min_count,
                                        max_vocab_size=self.max_vocab_size,
                                        encoding_errors=encoding_errors)
+                require_pairs(corpus)
                 X = check_cooccurrence(cooccurrence(
                     corpus, self.window, weighting=self.weighting, symmetric=self.symmetric,
                     memory_limit=self.memory_limit, tmp_dir=self.tmp_dir,
@@ -262,6 +265,24 @@ class CountModel(Model):
 
     def _fit_counts(self, X: sp.csr_matrix) -> None:
         raise NotImplementedError
+
+
+def require_pairs(corpus: Corpus) -> None:
+    """A :class:`~embedlib.corpus.CorpusError` unless some sentence of ``corpus`` has two
+    in-vocabulary words: otherwise no word has a context word, and there is neither a
+    training example (word2vec) nor a co-occurrence (GloVe, PPMI) to learn from."""
+    lengths = np.diff(corpus.offsets)
+    if len(lengths) and lengths.max() >= 2:
+        return
+    where = corpus.source or "the corpus"
+    dropped = corpus.n_raw_tokens - corpus.n_tokens
+    rare = (f" Or lower {spell('min_count')}: {dropped:,} tokens were dropped as too rare."
+            if dropped else "")
+    raise CorpusError(
+        f"{where}: no sentence has two in-vocabulary words, so no word has a context to "
+        f"learn from ({len(lengths):,} sentences, {corpus.n_tokens:,} tokens kept of "
+        f"{corpus.n_raw_tokens:,}); each line is a sentence: is the corpus one word per "
+        f"line?{rare}", path=corpus.source)
 
 
 def _words_of(vocab, n: int):

@@ -32,6 +32,7 @@ import scipy.sparse as sp
 
 from . import glove_kernels as K
 from ._checks import check_choice, check_float
+from ._errors import spell
 from ._parallel import run_threads
 from ._trainer import EpochTrainer, epoch_seeds
 from .base import OUTPUTS, BaseEpochStats, CountModel, TrainingError  # noqa: F401 (as before)
@@ -305,7 +306,8 @@ class _Trainer(EpochTrainer):
             return (f"GloVe diverged in epoch {stats.epoch}: mean cost {stats.cost:.6g} "
                     f"after {self.done:,} of {self.total:,} updates (NaN, infinite, or over "
                     f"1000 times the {self.zero_cost:.4g} of all-zero parameters). Try a "
-                    f"smaller learning rate than eta={eta:g} (e.g. eta={eta / 10:g}).")
+                    f"smaller learning rate than {spell('eta', eta)} (e.g. "
+                    f"{spell('eta', eta / 10)}).")
         return None
 
 

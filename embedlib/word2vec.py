@@ -26,9 +26,10 @@ from . import w2v_kernels as K
 from ._checks import check_choice, check_float, check_int
 from ._parallel import run_threads
 from ._trainer import EpochTrainer, epoch_seeds
-from .base import BaseEpochStats, Model, TrainingError
+from ._errors import ParameterError, spell
+from .base import BaseEpochStats, Model, TrainingError, require_pairs
 from .corpus import Corpus
-from .sampling import AliasTable, keep_probabilities, noise_distribution
+from .sampling import SUBSAMPLE_FORMULAS, AliasTable, keep_probabilities, noise_distribution
 
 __all__ = ["Word2Vec", "EpochStats"]
 
@@ -158,13 +159,13 @@ class Word2Vec(Model):
         check_int("negative", self.negative, 0 if self.softmax else 1, 1000)
         check_float("ns_exponent", self.ns_exponent, -10, 10)
         check_float("sample", self.sample, 0, 1)
-        check_choice("subsample_formula", self.subsample_formula, ("c", "paper"))
+        check_choice("subsample_formula", self.subsample_formula, SUBSAMPLE_FORMULAS)
         if self.alpha is not None:
             check_float("alpha", self.alpha, 0, 10, low_open=True)
         check_float("min_alpha", self.min_alpha, 0, 10)
         if self.min_alpha > self.learning_rate:
-            raise ValueError(f"min_alpha ({self.min_alpha}) must not exceed alpha "
-                             f"({self.learning_rate})")
+            raise ParameterError(f"{spell('min_alpha')} ({self.min_alpha}) must not exceed "
+                                 f"{spell('alpha')} ({self.learning_rate})", "min_alpha")
         check_int("batch_words", self.batch_words, 1)
 
     @property
@@ -194,8 +195,7 @@ class Word2Vec(Model):
             corpus = Corpus.coerce(corpus, min_count=self.min_count,
                                    max_vocab_size=self.max_vocab_size,
                                    encoding_errors=encoding_errors)
-            if corpus.n_tokens == 0:
-                raise ValueError("the corpus has no in-vocabulary tokens")
+            require_pairs(corpus)       # a CorpusError if there is nothing to train on
             self.vocab_ = corpus.vocab
             plan = self._plan(corpus)
             n_threads = len(plan[2])
@@ -274,8 +274,8 @@ class Word2Vec(Model):
     def _train(self, corpus, plan, hot):
         _Trainer(self, corpus, plan, hot).run()
         if not np.isfinite(self._W).all() or not np.isfinite(self._C).all():
-            raise TrainingError(f"training produced non-finite vectors; try a smaller alpha "
-                                f"than {self.learning_rate}")   # cheap beside training
+            raise TrainingError(f"training produced non-finite vectors; try a smaller "
+                                f"{spell('alpha')} than {self.learning_rate}")  # cheap
 
     # -- results ------------------------------------------------------------------------
     @property
@@ -361,7 +361,7 @@ class _Trainer(EpochTrainer):
     def diverged(self, stats):
         if self.config.compute_loss and stats.examples > 0 and not math.isfinite(stats.loss):
             return (f"training diverged in epoch {stats.epoch} (loss {stats.loss}); "
-                    f"try a smaller alpha than {self.config.alpha}")
+                    f"try a smaller {spell('alpha')} than {self.config.alpha}")
         return None
 
 
