@@ -15,6 +15,8 @@ import zlib
 
 import numpy as np
 
+from ._errors import spell
+
 ENCODING_ERRORS = ("strict", "replace")
 NONFINITE = ("error", "warn")
 # What the C tool's fscanf("%s") treats as separators, plus NUL; forbidden inside words.
@@ -105,7 +107,7 @@ def decode_word(raw: bytes, encoding_errors: str, name: str, where: str) -> str:
         if encoding_errors == "strict":
             raise ValueError(
                 f"{name}, {where}: word {raw!r} is not valid UTF-8 (byte {e.start + 1}); fix "
-                "the file or pass encoding_errors='replace'") from None
+                f"the file or pass {spell('encoding_errors', 'replace')}") from None
         return raw.decode("utf-8", errors="replace")
 
 

@@ -63,6 +63,7 @@ import numpy as np
 from . import _vector_io as vio
 from ._atomic import atomic_write
 from ._checks import check_choice, check_int
+from ._errors import spell_choices
 from ._log import warn
 
 __all__ = [
@@ -129,7 +130,7 @@ def infer_format(path) -> str:
         raise ValueError(
             f"cannot tell the vector file format of {name} from its extension {suffix!r}; "
             "name it .txt, .vec, .bin or .npz (.txt.gz, .vec.gz, .bin.gz compressed) or pass "
-            "format='text', 'glove', 'binary' or 'npz'")
+            f"{spell_choices('format', FORMATS)}")
     return fmt
 
 
@@ -195,6 +196,7 @@ def load(path, format: str | None = None, *, encoding_errors: str = "strict",
     -------
     VectorData
     """
+    vio.input_path(path)  # a missing file or a directory is said before its extension
     fmt = _resolve_format(path, format)
     options = dict(limit=limit, nonfinite=nonfinite)
     if fmt == "npz":
