@@ -276,7 +276,8 @@ def run_train(args) -> int:
     except BaseException:
         # an interrupted write or count may not have removed its temporary file or folder
         remove_temporaries(args.output, mine=True)
-        remove_spill_directories(params.get("tmp_dir"), mine=True)
+        if "tmp_dir" in params:
+            remove_spill_directories(params["tmp_dir"], mine=True)
         raise
     info(f"wrote {args.output} ({len(wv):,} words x {wv.vector_size} dims, "
          f"{_FORMAT_NAMES[fmt]})")
