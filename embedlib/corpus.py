@@ -11,7 +11,7 @@ are an error that names the file and the line (``encoding_errors="strict"``, the
 default); with ``encoding_errors="replace"`` they become U+FFFD and are counted in
 :attr:`Corpus.n_replaced_lines`. A NUL byte is always an error naming the file and the
 line: text has none, so the file is binary or in another encoding (UTF-16). Errors about
-the corpus are :class:`CorpusError`\ s, with the file and line as attributes.
+the corpus are :class:`CorpusError`\\ s, with the file and line as attributes.
 """
 
 from __future__ import annotations
