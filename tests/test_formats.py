@@ -336,8 +336,13 @@ def test_words_that_are_not_utf8_can_be_replaced(tmp_path, name, content, words)
 
 
 def test_unknown_extension_asks_for_format(tmp_path):
+    make().save(tmp_path / "vectors.dat", format="text")
     with pytest.raises(ValueError, match="format="):
         Embeddings.load(tmp_path / "vectors.dat")
+    with pytest.raises(FileNotFoundError, match="not found"):   # said before the extension
+        Embeddings.load(tmp_path / "missing.dat")
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        Embeddings.load(tmp_path)
     with pytest.raises(ValueError, match="format="):
         make().save(tmp_path / "vectors")
     with pytest.raises(ValueError, match="format"):
