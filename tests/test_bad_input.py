@@ -556,3 +556,92 @@ def warm_cache(tmp_path_factory):
         r = subprocess.run([sys.executable, "-m", "embedlib", *map(str, argv)], cwd=ROOT,
                            capture_output=True, text=True, timeout=600)
         assert r.returncode == 0, r.stderr
+
+
+# ====================================================================== vector files at random
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_WORDS = ["king", "queen", "man", "woman", "caf\u00e9", "x"]
+_VECTORS = np.random.default_rng(3).standard_normal((6, 4)).astype(np.float32) * 100
+_SUFFIX = {"text": ".txt", "binary": ".bin", "npz": ".npz", "gzip": ".txt.gz"}
+
+
+def _valid(kind: str) -> bytes:
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / ("v" + _SUFFIX[kind])
+        Embeddings(_WORDS, _VECTORS).save(path)
+        return path.read_bytes()
+
+
+VALID = {kind: _valid(kind) for kind in _SUFFIX}
+_WHERE = {"text": ("line ",), "gzip": ("line ", "gzip"), "binary": ("record ", "byte offset",
+          "header", "file is empty"), "npz": ("npz", "array")}
+
+
+def _load(data: bytes, kind: str):
+    """What ``Embeddings.load`` makes of ``data`` in a file of ``kind``: the embeddings, or
+    the ValueError it raised, checked to name the file and the place in it."""
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / ("v" + _SUFFIX[kind])
+        path.write_bytes(data)
+        try:
+            emb = Embeddings.load(path)
+        except ValueError as e:            # the documented error, and nothing else
+            message = str(e)
+            assert message.startswith(str(path)), message
+            assert any(w in message for w in _WHERE[kind]), message
+            return e
+    assert np.isfinite(emb.vectors).all()
+    assert len(set(emb.words)) == len(emb.words) == len(emb.vectors)
+    return emb
+
+
+def _equal(emb, rows: int = len(_WORDS)) -> bool:
+    """Whether ``emb`` holds the words of the valid file, and their vectors in the first
+    ``rows`` rows."""
+    return (isinstance(emb, Embeddings) and list(emb.words) == _WORDS
+            and np.array_equal(emb.vectors[:rows], _VECTORS[:rows]))
+
+
+PROPERTY = settings(max_examples=150, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(kind=st.sampled_from(sorted(_SUFFIX)), data=st.data())
+def test_a_truncated_vector_file_loads_what_it_holds_or_says_where_it_ends(kind, data):
+    full = VALID[kind]
+    cut = data.draw(st.integers(0, len(full) - 1), label="cut")
+    got = _load(full[:cut], kind)
+    if full[cut:].strip() == b"" and kind in ("text", "binary"):   # only the last newline
+        assert _equal(got)
+    elif kind == "text" and isinstance(got, Embeddings):
+        # cut inside the last number of the last line: the rest of the file is intact, and
+        # what is left of that number is a number; nothing can tell it was longer
+        assert b"\n" not in full[cut:].rstrip(b"\n") and _equal(got, len(_WORDS) - 1)
+    else:
+        assert isinstance(got, ValueError), (kind, cut)
+
+
+@PROPERTY
+@given(kind=st.sampled_from(sorted(_SUFFIX)), data=st.data())
+def test_a_vector_file_with_a_byte_changed_loads_or_says_where(kind, data):
+    full = bytearray(VALID[kind])
+    at = data.draw(st.integers(0, len(full) - 1), label="at")
+    full[at] = data.draw(st.integers(0, 255), label="byte")
+    _load(bytes(full), kind)
+
+
+@PROPERTY
+@given(kind=st.sampled_from(sorted(_SUFFIX)), raw=st.binary(max_size=300))
+def test_random_bytes_load_or_raise_the_documented_error(kind, raw):
+    _load(raw, kind)
+
+
+@PROPERTY
+@given(raw=st.lists(st.sampled_from([b"2", b"3", b" ", b"\n", b"a", b"b", b"1.5", b"-",
+                                     b"nan", b"inf", b"1e99", b"\t", b"\r", b"\xff", b"\x00"]),
+                    max_size=40))
+def test_text_made_of_vector_file_tokens_loads_or_raises(raw):
+    _load(b"".join(raw), "text")
