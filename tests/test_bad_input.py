@@ -22,8 +22,6 @@ import hashlib
 import os
 import shlex
 import signal
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -38,20 +36,14 @@ import embedlib
 from embedlib import (GloVe, PPMISVD, Corpus, CorpusError, Embeddings, Word2Vec,
                       cooccurrence, evaluate_similarity)
 from embedlib import cli
-from embedlib._errors import ParameterError, ParameterTypeError
+from embedlib._errors import ParameterError
+from conftest import embedlib_process, finish, topic_lines, wait_for_spill
 
 FAST = "-q --workers 1 --min-count 1 --vector-size 8 --epochs 2"
 PY_FAST = dict(workers=1, min_count=1, vector_size=8, epochs=2, verbose=False)
-ROOT = Path(__file__).resolve().parents[1]
 
 
 # ====================================================================== the inputs
-def _topic_lines(n=400, seed=0):
-    rng = np.random.default_rng(seed)
-    topics = [[f"t{k}w{i}" for i in range(6)] for k in range(4)]
-    return [" ".join(rng.choice(topics[rng.integers(4)], size=8)) for _ in range(n)]
-
-
 def _vector_file(path: Path, fmt: str = None, words=("king", "queen", "man", "woman", "apple"),
                  vectors=None) -> Path:
     if vectors is None:
@@ -92,7 +84,7 @@ def make_inputs(root: Path) -> SimpleNamespace:
         f[name.replace(".", "_")] = str(p)
         return p
 
-    good = text("good.txt", "\n".join(_topic_lines()) + "\n")
+    good = text("good.txt", "\n".join(topic_lines()) + "\n")
     text("one.txt", "".join(f"w{i % 7}\n" for i in range(300)))                 # one token a line
     text("rare.txt", "".join(f"common x{i}\n" for i in range(50)))   # the pair's other word is rare
     text("empty.txt", "")
@@ -381,7 +373,7 @@ CASES = [
          "--memory-limit {spill_limit} --workers 1 --window 15", signal.SIGINT, "spill"), 130,
          "embedlib: interrupted"),
     Case("SIGTERM while counting", Signal("train svd {big} -o {old} -q --tmp-dir {tmp} "
-         "--memory-limit {spill_limit} --workers 2 --window 15", signal.SIGTERM, "spill"), 143,
+         "--memory-limit {spill_limit} --workers 1 --window 15", signal.SIGTERM, "spill"), 143,
          "embedlib: terminated"),
 ]
 
@@ -437,9 +429,9 @@ def _message_of(case: Case, f: SimpleNamespace, capsys) -> str:
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
-def test_bad_input(case, tmp_path, capsys, big_corpus, warm_cache):
+def test_bad_input(case, tmp_path, capsys, busy_corpus, warm_cache):
     f = make_inputs(tmp_path)
-    f.big, f.spill_limit = big_corpus
+    f.big, f.spill_limit = busy_corpus
     if case.needs and getattr(f, case.needs) is None:
         pytest.skip(f"no {case.needs} input on this machine")
     inputs, tmp_files = _snapshot(Path(f.dir)), set(os.listdir(tempfile.gettempdir()))
@@ -466,96 +458,29 @@ def test_the_table_is_large_and_covers_every_kind_of_input():
 
 
 # ====================================================================== real processes
-def embedlib_process(*argv, **kwargs) -> subprocess.Popen:
-    """``python -m embedlib ARGV`` with stderr piped (text)."""
-    return subprocess.Popen([sys.executable, "-m", "embedlib", *map(str, argv)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT, **kwargs)
-
-
-def _spilled_run(tmp: str) -> bool:
-    """Whether a spill folder in ``tmp`` holds a run file."""
-    for d in Path(tmp).glob("embedlib-cooccur-*"):
-        try:
-            if any(d.iterdir()):
-                return True
-        except OSError:
-            pass
-    return False
-
-
-def _wait_for(proc: subprocess.Popen, when: str, tmp: str, timeout: float = 120) -> list[str]:
-    """Wait until ``when`` ("corpus": the corpus line on stderr; "spill": a spilled run in
-    ``tmp``) while ``proc`` runs; returns the stderr lines read so far."""
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    if when == "corpus":
-        while time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            assert line, f"the process ended first: {lines}"
-            lines.append(line)
-            if line.startswith("corpus "):
-                time.sleep(0.3)            # into the training loop
-                return lines
-    else:
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, "the count ended before a run was spilled"
-            if _spilled_run(tmp):
-                return lines
-            time.sleep(0.002)
-    raise AssertionError(f"{when} not reached in {timeout} s")
-
-
 def _run_signalled(case: Case, f: SimpleNamespace) -> str:
+    """Run the command, signal it once its ``when`` comes, return its stderr."""
     sig = case.call
     proc = embedlib_process(*_argv(sig.argv, f))
+    before = []
     try:
-        before = _wait_for(proc, sig.when, f.tmp)
+        if sig.when == "spill":
+            wait_for_spill(proc, f.tmp)
+        else:                              # the corpus line: the training is starting
+            deadline = time.monotonic() + 120
+            while not (before and before[-1].startswith("corpus ")):
+                assert time.monotonic() < deadline and proc.poll() is None, before
+                before.append(proc.stderr.readline())
+            time.sleep(0.3)                # into the epochs
         proc.send_signal(sig.signum)
-        _, err = proc.communicate(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == case.expect, err
+        status, _, err = finish(proc, timeout=30)
+    assert status == case.expect, err
     # one line, last, besides the report of the corpus (and of epochs) read before it
     lines = [line for line in before + err.splitlines(keepends=True)
              if not line.startswith(("corpus ", "epoch "))]
     assert lines == [case.fragment + "\n"], err
     return err
-
-
-@pytest.fixture(scope="module")
-def big_corpus(tmp_path_factory):
-    """A corpus that trains and counts for seconds (so that a signal finds the run busy),
-    and a --memory-limit with which counting it spills many runs."""
-    path = tmp_path_factory.mktemp("big") / "big.txt"
-    rng = np.random.default_rng(7)
-    ranks = np.arange(1, 20001)
-    p = 1.0 / ranks
-    tokens = rng.choice(20000, size=1_500_000, p=p / p.sum())
-    lines = [" ".join(f"w{t}" for t in tokens[i:i + 30]) for i in range(0, len(tokens), 30)]
-    path.write_text("\n".join(lines) + "\n")
-    from embedlib.cooccur import counting_memory
-    corpus = Corpus.from_file(path)
-    limit = int(counting_memory(corpus, 15) * 1.02)
-    return str(path), str(limit)
-
-
-@pytest.fixture(scope="session")
-def warm_cache(tmp_path_factory):
-    """Compile (or load) every kernel once in a real process, so that processes started by
-    the tests find a warm Numba cache."""
-    d = tmp_path_factory.mktemp("warm")
-    corpus = d / "c.txt"
-    corpus.write_text("\n".join(_topic_lines(200)) + "\n")
-    for argv in (["train", "sgns", corpus, "-o", d / "a.txt", *FAST.split()],
-                 ["train", "cbow", corpus, "-o", d / "a.txt", *FAST.split(), "--workers", "2"],
-                 ["train", "glove", corpus, "-o", d / "a.txt", *FAST.split(), "--memory-limit",
-                  "300K", "--tmp-dir", d]):
-        r = subprocess.run([sys.executable, "-m", "embedlib", *map(str, argv)], cwd=ROOT,
-                           capture_output=True, text=True, timeout=600)
-        assert r.returncode == 0, r.stderr
 
 
 # ====================================================================== vector files at random
