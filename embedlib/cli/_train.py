@@ -70,7 +70,7 @@ def _add_options(group, opts: Sequence[_Opt], defaults: dict, docs: dict,
             continue
         shown = o.none if default is None else "%(default)s"
         table.add(group, o.name, o.option, type=o.type, default=default, metavar=o.metavar,
-                  choices=o.choices, help=f"{text} (default: {shown})")
+                  choices=o.choices, help=f"{text.rstrip('.')} (default: {shown})")
     return [o.name for o in opts]
 
 
