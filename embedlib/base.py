@@ -7,7 +7,10 @@ returns the model. What it learned ends in an underscore (``W_``, ``C_``, ``voca
 ``history_``); asking for it before ``fit`` raises :class:`NotFittedError`. The vectors
 come out as :class:`~embedlib.embeddings.Embeddings`: :meth:`Model.vectors` picks W, C,
 their sum or their concatenation (the names in :data:`OUTPUTS`), :attr:`Model.wv` is the
-model's choice.
+model's choice. An invalid parameter is a :class:`ParameterError` (a ValueError; a
+:class:`ParameterTypeError`, also a TypeError, for a wrong type) whose ``param`` is its
+name; a corpus with nothing to learn from is a :class:`~embedlib.corpus.CorpusError`
+(:func:`require_pairs`).
 
 :class:`CountModel` is the base of the models fit on co-occurrence counts (GloVe, the SVD
 of PPMI): the counting parameters, and a ``fit`` that takes a corpus or a matrix.
@@ -25,13 +28,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._checks import check_callbacks, check_choice, check_directory, check_int, parse_memory
-from ._errors import CorpusError, NotFittedError, TrainingError, spell
+from ._errors import (CorpusError, NotFittedError, ParameterError, ParameterTypeError,
+                      TrainingError, spell)
 from .cooccur import WEIGHTINGS, check_cooccurrence, cooccurrence
 from .corpus import Corpus, Vocabulary
 from .embeddings import Embeddings
 
-__all__ = ["OUTPUTS", "TrainingError", "NotFittedError", "Model", "CountModel",
-           "BaseEpochStats", "require_pairs"]
+__all__ = ["OUTPUTS", "TrainingError", "NotFittedError", "ParameterError",
+           "ParameterTypeError", "Model", "CountModel", "BaseEpochStats", "require_pairs"]
 
 #: Which vectors a model hands out (its ``output`` parameter, :meth:`Model.vectors`): the
 #: word vectors W, the context vectors C (GloVe's W~), their sum W + C, or [W, C] side by

@@ -490,3 +490,102 @@ def test_glove_and_svd_bad_parameters(capsys, corpus, out_dir, argv, expect):
                          *argv[1:])
     assert status == 1 and expect in err
     assert list(out_dir.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------- built from the library
+def _arguments(parser):
+    """Every argument of ``parser`` and its subcommands: (command path, action)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _arguments(sub)
+        else:
+            yield parser.prog, action
+
+
+def test_one_table_names_every_parameter_the_commands_set():
+    parser = cli.build_parser()
+    table = parser.options
+    assert table["vector_size"] == "--vector-size" and table["output"] == "--vectors"
+    assert table["symmetric"] == "--no-symmetric" and table["restrict_vocab"] == "--restrict-vocab"
+    seen = set()
+    for prog, action in _arguments(parser):
+        if action.dest.startswith("param_"):
+            name = action.dest.removeprefix("param_")
+            assert table[name] in action.option_strings, (prog, name)
+            seen.add(name)
+    assert seen == set(table)
+
+
+def test_choices_defaults_and_help_come_from_the_library():
+    from embedlib import GloVe, formats
+    from embedlib._similarity import METHODS
+    from embedlib.base import OUTPUTS
+    from embedlib.cooccur import WEIGHTINGS
+    from embedlib.pmi import SOLVERS
+    from embedlib.sampling import SUBSAMPLE_FORMULAS
+    actions = {(prog.split()[-1], a.dest.removeprefix("param_")): a
+               for prog, a in _arguments(cli.build_parser())}
+    assert tuple(actions["glove", "weighting"].choices) == WEIGHTINGS
+    assert tuple(actions["svd", "output"].choices) == OUTPUTS
+    assert tuple(actions["svd", "solver"].choices) == SOLVERS
+    assert tuple(actions["sgns", "subsample_formula"].choices) == SUBSAMPLE_FORMULAS
+    assert tuple(actions["neighbors", "format"].choices) == formats.FORMATS
+    assert tuple(actions["eval", "method"].choices) == METHODS
+    assert actions["glove", "eta"].default == GloVe().eta
+    # the help of --eta is the first sentence of GloVe's docstring, without reST markup
+    assert actions["glove", "eta"].help.startswith("AdaGrad's initial learning rate")
+    assert actions["glove", "clip"].help.startswith(
+        "Every gradient component is clipped to [-clip, clip] (glove.c's grad_clip_value")
+
+
+def test_param_docs_reads_numpydoc_parameters():
+    def f():
+        """Summary.
+
+        Parameters
+        ----------
+        a : int
+            The first. It has a :func:`~embedlib.cooccur.cooccurrence` role and ``code``.
+        b, c : float
+            Shared by two, so neither gets it.
+
+        Returns
+        -------
+        d : int
+            Not a parameter.
+        """
+
+    assert cli._common.param_docs(f) == {
+        "a": "The first. It has a cooccurrence role and code."}
+
+
+def test_messages_name_parameters_as_the_caller_knows_them():
+    from embedlib._errors import spell_choices, spelling
+    from embedlib._parallel import run_threads
+    with pytest.raises(ValueError, match=r"^vector_size must be"):
+        Word2Vec(vector_size=0)
+    assert spell("encoding_errors", "replace") == "encoding_errors='replace'"
+    assert spell_choices("format", ("text", "npz")) == "format='text' or 'npz'"
+    how = cli._common.CommandLineSpelling(cli.build_parser().options)
+    seen = []
+    with spelling(how):
+        with pytest.raises(ValueError, match=r"^--vector-size must be"):
+            Word2Vec(vector_size=0)
+        assert spell("encoding_errors", "replace") == "--encoding-errors replace"
+        assert spell("eta", 0.05) == "--eta 0.05" and spell("batch_words") == "batch_words"
+        assert spell_choices("format", ("text", "npz")) == "--format text or npz"
+        run_threads(lambda t, stop: seen.append(spell("min_count")), 2)   # in threads too
+    assert seen == ["--min-count"] * 2
+    assert spell("min_count") == "min_count"
+
+
+def test_errors_keep_their_attributes_through_pickle():
+    import pickle
+    from embedlib import CorpusError, ParameterError, ParameterTypeError
+    for e in (ParameterError("x must be", "x"), ParameterTypeError("y must be", "y"),
+              CorpusError("c.txt, line 3: NUL", path="c.txt", line=3)):
+        back = pickle.loads(pickle.dumps(e))
+        assert type(back) is type(e) and str(back) == str(e)
+        assert vars(back) == vars(e)
+    assert isinstance(ParameterTypeError("", "y"), TypeError)

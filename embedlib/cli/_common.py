@@ -77,7 +77,7 @@ def kwdefaults(func) -> dict:
 
 
 _ENTRY = re.compile(r"^(\w+(?:\s*,\s*\w+)*)\s*(?::.*)?$")
-_ROLE = re.compile(r":\w+:`~?([^`<]*?)(?:\s*<[^>]*>)?`")
+_ROLE = re.compile(r":\w+:`(~?)([^`<]*?)(?:\s*<[^>]*>)?`")
 _SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-Z])")
 
 
@@ -90,10 +90,15 @@ def param_docs(*objects) -> dict[str, str]:
     for obj in objects:
         for names, text in _entries(inspect.getdoc(obj) or ""):
             if len(names) == 1 and text and names[0] not in docs:
-                text = _ROLE.sub(r"\1", text).replace("``", "")
+                text = _ROLE.sub(_role_text, text).replace("``", "")
                 docs[names[0]] = (text if len(text) <= 150 else
                                   _SENTENCE_END.split(text, maxsplit=1)[0])
     return docs
+
+
+def _role_text(m: re.Match) -> str:
+    """What Sphinx shows for a role: ``:func:`~a.b``` -> ``b``, ``:class:`a.B``` -> ``a.B``."""
+    return m.group(2).rsplit(".", 1)[-1] if m.group(1) else m.group(2)
 
 
 def _entries(doc: str):
