@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import pytest
 
-from embedlib import Embeddings, TrainingError, Word2Vec, cli
+from embedlib import Corpus, Embeddings, TrainingError, Word2Vec, cli
 from embedlib._errors import spell
 from embedlib.evaluation import evaluate_analogies, evaluate_similarity
 
@@ -589,3 +589,24 @@ def test_errors_keep_their_attributes_through_pickle():
         assert type(back) is type(e) and str(back) == str(e)
         assert vars(back) == vars(e)
     assert isinstance(ParameterTypeError("", "y"), TypeError)
+
+
+@pytest.mark.parametrize("rows,bad,expect", [
+    (25, True, "1 of the 25 vectors are not finite (the first: {word!r})"),
+    (24, False, "the model holds 24 vectors for 25 words"),
+])
+def test_vectors_are_checked_before_they_replace_the_output(capsys, corpus, out_dir,
+                                                           monkeypatch, rows, bad, expect):
+    """What training hands out is checked before it is written: one finite row a word."""
+    def wv(self):
+        vectors = np.ones((rows, 8), dtype=np.float32)
+        vectors[3, 5] = np.nan if bad else 1.0
+        return Embeddings(self.vocab_.words[:rows], vectors)
+
+    monkeypatch.setattr(Word2Vec, "wv", property(wv))
+    old = out_dir / "v.txt"
+    old.write_text("old\n")
+    status, _, err = run(capsys, "train", "sgns", corpus, "-o", old, *FAST)
+    expect = expect.format(word=Corpus.from_file(corpus, min_count=1).vocab.words[3])
+    assert status == 1 and expect in err.splitlines()[-1] and "was not written" in err
+    assert old.read_text() == "old\n" and sorted(p.name for p in out_dir.iterdir()) == ["v.txt"]
