@@ -168,13 +168,18 @@ class Model:
     def _biases(self) -> dict:
         return {}
 
+    def _extras(self) -> dict:
+        """Further arrays the "W" embeddings carry (word2vec's ``syn1``)."""
+        return {}
+
     def vectors(self, which: str = "W") -> Embeddings:
         """Embeddings of ``which`` in "W", "C", "sum" (W + C), "concat" ([W, C]).
 
         Copies of the learned vectors, with the corpus counts (if the model was fit on a
         corpus) and any biases; for "W" the context matrix C is attached too (unless the
         model has only one), so that :meth:`Embeddings.combine
-        <embedlib.embeddings.Embeddings.combine>` works on it.
+        <embedlib.embeddings.Embeddings.combine>` works on it, and the inner nodes'
+        vectors of hierarchical softmax (``syn1``) if the model has them.
         """
         check_choice("which", which, tuple(_COMBINE))
         self._check_fitted()
@@ -189,13 +194,14 @@ class Model:
                           context_bias=full.context_bias)
 
     def _embeddings(self, take) -> Embeddings:
-        """W with C attached, the counts and the biases; ``take`` is np.array (copies) or
-        np.asarray (views where the layout allows)."""
+        """W with C attached, the counts, the biases and the extras; ``take`` is np.array
+        (copies) or np.asarray (views where the layout allows)."""
         vocab = self.vocab_
         counts = vocab.counts if isinstance(vocab, Vocabulary) else None
         C = self._context()
+        extras = {k: take(v) for k, v in self._extras().items()}
         return Embeddings(self.words_, take(self.W_), None if C is None else take(C), counts,
-                          **self._biases())
+                          **self._biases(), **extras)
 
     @property
     def wv(self) -> Embeddings:

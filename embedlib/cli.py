@@ -188,6 +188,7 @@ def _word2vec_opts(sg: int) -> tuple[_Opt, ...]:
         _Opt("ns_exponent", float, "noise distribution = unigram frequency ** P", "P"),
         _Opt("softmax", bool, "train the full softmax instead of negative sampling "
                               "(O(vocabulary) per example: small vocabularies only)"),
+        _Opt("hs", bool, "hierarchical softmax over a Huffman tree (alone with --negative 0)"),
         _Opt("sample", float, "subsampling threshold for frequent words (0: off)", "T"),
         _Opt("subsample_formula", str, "keep probability: sqrt(t/f) + t/f (c, as word2vec "
                                        "and gensim) or sqrt(t/f) (paper)",

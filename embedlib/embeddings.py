@@ -102,6 +102,10 @@ class Embeddings:
         Corpus frequencies; stored as int64, must be non-negative.
     bias, context_bias : array_like, shape (n_words,), optional
         GloVe's biases :math:`b` and :math:`\\tilde b`; stored as float32.
+    syn1 : array_like, shape (n_words - 1, vector_size), optional
+        The output vectors of the inner nodes of hierarchical softmax (word2vec's and
+        gensim's ``syn1``); their tree is ``embedlib.huffman.huffman_tree`` of
+        ``counts``. Stored as float32.
 
     Notes
     -----
@@ -111,7 +115,7 @@ class Embeddings:
     """
 
     def __init__(self, words, vectors, context=None, counts=None, *, bias=None,
-                 context_bias=None):
+                 context_bias=None, syn1=None):
         if isinstance(words, (str, bytes)):
             raise TypeError("words must be a sequence of str, not a single string")
         words = tuple(words)
@@ -152,6 +156,11 @@ class Embeddings:
                                  f"for word {words[int(counts.argmin())]!r}")
         if bias is not None:
             bias = _per_word("bias", bias, np.float32, n)
+        if syn1 is not None:
+            syn1 = _as_real_array("syn1", syn1, np.float32, 2)
+            if syn1.shape != (max(n - 1, 0), d):
+                raise ValueError(f"syn1 must have one row per inner node of the tree, shape "
+                                 f"{(max(n - 1, 0), d)}, got {syn1.shape}")
         if context_bias is not None:
             context_bias = _per_word("context_bias", context_bias, np.float32, n)
 
@@ -162,6 +171,7 @@ class Embeddings:
         self._counts = _readonly(counts)
         self._bias = _readonly(bias)
         self._context_bias = _readonly(context_bias)
+        self._syn1 = _readonly(syn1)
         self._unit = None
 
     # ------------------------------------------------------------------ container
@@ -181,6 +191,8 @@ class Embeddings:
     bias = _stored("bias", "GloVe's word biases :math:`b` (float32) or None.")
     context_bias = _stored("context_bias",
                            "GloVe's context biases :math:`\\tilde b` (float32) or None.")
+    syn1 = _stored("syn1", "The inner nodes' vectors of hierarchical softmax (float32, "
+                           "n_words - 1 rows) or None.")
 
     @property
     def vector_size(self) -> int:
@@ -424,7 +436,7 @@ class Embeddings:
         data = formats.load(path, format=format, encoding_errors=encoding_errors)
         try:
             return cls(data.words, data.vectors, data.context, data.counts, bias=data.bias,
-                       context_bias=data.context_bias)
+                       context_bias=data.context_bias, syn1=data.syn1)
         except (ValueError, TypeError) as e:
             raise ValueError(f"{os.fspath(path)}: {e}") from None
 

@@ -16,8 +16,8 @@ Three formats:
 
 ``"npz"`` -- numpy ``.npz`` archive (extension ``.npz``)
     Arrays ``words`` (numpy unicode array), ``W`` and, when present, ``C``, ``counts``,
-    ``bias``, ``context_bias``. No pickles: loads with ``allow_pickle=False``. This is the
-    only format that keeps the context matrix, counts and biases.
+    ``bias``, ``context_bias``, ``syn1``. No pickles: loads with ``allow_pickle=False``. This
+    is the only format that keeps the context matrix, counts, biases and ``syn1``.
 
 This module is the only one that knows these layouts, and it knows nothing else: readers
 return a :class:`VectorData` (the words and arrays as the file holds them) and writers take
@@ -83,6 +83,8 @@ class VectorData(NamedTuple):
     """GloVe's word biases or None."""
     context_bias: np.ndarray | None = None
     """GloVe's context biases or None."""
+    syn1: np.ndarray | None = None
+    """The inner nodes' vectors of hierarchical softmax or None."""
 
 
 # ---------------------------------------------------------------------- dispatch
@@ -385,11 +387,11 @@ def write_word2vec_binary(embeddings, path) -> None:
 
 # ---------------------------------------------------------------------- npz
 _NPZ_OPTIONAL = {"C": "context", "counts": "counts", "bias": "bias",
-                 "context_bias": "context_bias"}
+                 "context_bias": "context_bias", "syn1": "syn1"}
 
 
 def write_npz(embeddings, path) -> None:
-    """Write words, ``W`` and (when present) ``C``, counts and biases to an ``.npz`` file.
+    """Write words, ``W`` and (when present) ``C``, counts, biases and ``syn1`` to ``.npz``.
 
     Words are stored as a numpy unicode array, so the file loads without pickles. Numpy
     strips trailing NUL characters from such arrays, so words ending in ``"\\0"`` are

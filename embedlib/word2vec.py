@@ -1,7 +1,9 @@
-"""word2vec: skip-gram and CBOW, with negative sampling or the full softmax.
+"""word2vec: skip-gram and CBOW, with negative sampling, hierarchical softmax or the full
+softmax.
 
 Mikolov et al. (2013a) introduce the two architectures, Mikolov et al. (2013b) negative
-sampling and frequent-word subsampling. The defaults follow the word2vec C tool and gensim.
+sampling, hierarchical softmax over a Huffman tree and frequent-word subsampling. The
+defaults follow the word2vec C tool and gensim.
 
 >>> from embedlib import Word2Vec
 >>> model = Word2Vec(sg=1, vector_size=100, window=5, negative=5, epochs=5).fit("corpus.txt.gz")
@@ -28,6 +30,7 @@ from ._parallel import run_threads
 from ._trainer import EpochTrainer, epoch_seeds
 from .base import BaseEpochStats, Model, TrainingError
 from .corpus import Corpus
+from .huffman import huffman_tree
 from .sampling import AliasTable, keep_probabilities, noise_distribution
 
 __all__ = ["Word2Vec", "EpochStats"]
@@ -40,7 +43,8 @@ HOT_ROWS = 256
 @dataclass(frozen=True)
 class EpochStats(BaseEpochStats):
     """What one epoch did. ``loss`` is the mean loss per training example: per (center,
-    context) pair for skip-gram, per center word for CBOW; summed in float64.
+    context) pair for skip-gram, per center word for CBOW; summed in float64 (with both
+    hierarchical softmax and negative sampling, the sum of the two losses).
 
     ``examples`` counts the training examples, ``words`` the corpus tokens the epoch went
     through, ``centers`` the center words trained on (after subsampling), ``alpha_end``
@@ -66,7 +70,8 @@ class EpochStats(BaseEpochStats):
 
 
 class Word2Vec(Model):
-    """Skip-gram or CBOW word vectors, trained with negative sampling or the full softmax.
+    """Skip-gram or CBOW word vectors, trained with negative sampling, hierarchical softmax
+    (or both) or the full softmax.
 
     Parameter names follow gensim's where gensim has the parameter.
 
@@ -84,7 +89,17 @@ class Word2Vec(Model):
         Number k of noise words per positive example (negative sampling). Skip-gram draws
         them once per center word and shares them across its window (the batching of Ji et
         al. 2016, which lets one pass update the whole window); the C code draws fresh ones
-        for every (center, context) pair. Each pair still meets k noise words.
+        for every (center, context) pair. Each pair still meets k noise words. 0 turns
+        negative sampling off (then ``hs=1`` or ``softmax=True`` is needed).
+    hs : {0, 1}
+        1 trains hierarchical softmax (gensim's ``hs``, the C tool's ``-hs``): the center
+        word's probability is a product of sigmoids along its path in the Huffman tree of
+        the word counts (``embedlib.huffman``), whose inner nodes have their own output
+        vectors (:attr:`syn1_`). With ``negative=0`` it is the only objective; with
+        ``negative > 0`` both are trained, as the C tool does, each with its own output
+        matrix (``syn1_`` and ``C_``), their gradients taken at the same parameters and
+        summed on the inputs. The C tool's default alpha stays; gensim's ``hs=1, negative=0``
+        is the usual comparison.
     ns_exponent : float
         The noise distribution is unigram ** ns_exponent (0.75 in the paper).
         The unigram counts are those of the whole corpus, before subsampling (as in the
@@ -114,7 +129,8 @@ class Word2Vec(Model):
     seed : int
         Seed of the initialization and of every random draw.
     tied : bool
-        One matrix for words and contexts (``C is W``), initialized like W.
+        One matrix for words and contexts (``C is W``), initialized like W. The inner nodes
+        of hierarchical softmax keep their own vectors.
     cbow_exact : bool
         CBOW only. False (the default) adds the hidden layer's gradient undivided to every
         context vector, as the C code and gensim do; True divides it by the number of
@@ -133,7 +149,11 @@ class Word2Vec(Model):
     ----------
     W_, C_ : numpy.ndarray
         After :meth:`fit`: the word vectors W and the context vectors C, (V, d) float32
-        views of the training state (``C_`` is ``W_`` when tied).
+        views of the training state (``C_`` is ``W_`` when tied, None with ``hs=1,
+        negative=0``). C is the C tool's and gensim's ``syn1neg`` with negative sampling.
+    tree_ : HuffmanTree or None
+        With ``hs=1``: the Huffman tree built from the vocabulary's counts; ``syn1_`` holds
+        the output vectors of its V - 1 inner nodes (the C tool's and gensim's ``syn1``).
     vocab_ : Vocabulary
         The vocabulary, sorted by frequency (``vocab`` is an alias); ``words_`` its words.
     history_ : list of EpochStats
@@ -144,7 +164,7 @@ class Word2Vec(Model):
     """
 
     def __init__(self, *, sg=0, vector_size=100, window=5, negative=5, ns_exponent=0.75,
-                 softmax=False, sample=1e-3, subsample_formula="c", min_count=5,
+                 softmax=False, hs=0, sample=1e-3, subsample_formula="c", min_count=5,
                  max_vocab_size=None, epochs=5, alpha=None, min_alpha=0.0001, workers=None,
                  seed=1, tied=False, cbow_exact=False, compute_loss=True, batch_words=10000,
                  verbose=True, callbacks=()):
@@ -155,7 +175,14 @@ class Word2Vec(Model):
         super()._validate()     # vector_size, min_count, max_vocab_size, epochs, workers, ...
         check_choice("sg", self.sg, (0, 1, True, False))
         check_int("window", self.window, 1, 10_000)
-        check_int("negative", self.negative, 0 if self.softmax else 1, 1000)
+        check_choice("hs", self.hs, (0, 1, True, False))
+        if self.hs and self.softmax:
+            raise ValueError("hs and softmax are two output layers for the same "
+                             "distribution; choose one")
+        if self.negative == 0 and not (self.hs or self.softmax):
+            raise ValueError("negative=0 leaves no output layer to train: turn on hs or "
+                             "softmax")
+        check_int("negative", self.negative, 0, 1000)
         check_float("ns_exponent", self.ns_exponent, -10, 10)
         check_float("sample", self.sample, 0, 1)
         check_choice("subsample_formula", self.subsample_formula, ("c", "paper"))
@@ -177,7 +204,8 @@ class Word2Vec(Model):
     @property
     def mode(self) -> int:
         """The kernel's objective: ``w2v_kernels.SG_NS``, ``CBOW_NS``, ``SG_SOFTMAX`` or
-        ``CBOW_SOFTMAX``."""
+        ``CBOW_SOFTMAX`` (the NS modes also run hierarchical softmax, with or without
+        negative sampling)."""
         if self.softmax:
             return K.SG_SOFTMAX if self.sg else K.CBOW_SOFTMAX
         return K.SG_NS if self.sg else K.CBOW_NS
@@ -197,6 +225,7 @@ class Word2Vec(Model):
             if corpus.n_tokens == 0:
                 raise ValueError("the corpus has no in-vocabulary tokens")
             self.vocab_ = corpus.vocab
+            self.tree_ = huffman_tree(corpus.vocab.counts) if self.hs else None
             plan = self._plan(corpus)
             n_threads = len(plan[2])
             # a small share of a small vocabulary, so that most updates still meet at once
@@ -206,22 +235,31 @@ class Word2Vec(Model):
             self._train(corpus, plan, hot)
         return self
 
+    @property
+    def _pure_hs(self) -> bool:
+        """Hierarchical softmax alone: no per-word output matrix C."""
+        return bool(self.hs) and self.negative == 0
+
     def _init_weights(self, n, extra_rows=0):
-        """W uniform in [-0.5, 0.5)/d (as the C tool), C zero (or C is W when tied).
+        """W uniform in [-0.5, 0.5)/d (as the C tool), C zero (or C is W when tied), the
+        inner nodes' vectors S of hierarchical softmax zero (as the C tool's syn1).
 
         The training matrices have rows padded with zeros to whole 64-byte cache lines and
         start on a cache line: vector loops then need no remainder, and two threads
         updating neighbouring rows never write to the same line. The padding stays zero
         (its gradient is zero) and is cut off in :attr:`W_`. ``extra_rows`` at the end hold
         each thread's private copies of the hot rows (see :func:`w2v_kernels.train_job`).
+        Without negative sampling and the softmax there is no C: the kernels get W in its
+        place (with ``tied`` set), and never write it as C.
         """
         d = self.vector_size
         dp = -(-d // 16) * 16
         rng = np.random.default_rng(self.seed)
         W = _padded((n + extra_rows, dp), np.float32)
         W[:n, :d] = (rng.random((n, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d)
-        C = W if self.tied else _padded((n + extra_rows, dp), np.float32)
-        self._W, self._C = W, C
+        C = W if self.tied or self._pure_hs else _padded((n + extra_rows, dp), np.float32)
+        S = _padded((n - 1 + extra_rows if self.hs else 0, dp), np.float32)
+        self._W, self._C, self._S = W, C, S
 
     def _plan(self, corpus):
         """Cut the corpus into jobs of about batch_words tokens and deal them to workers."""
@@ -251,12 +289,14 @@ class Word2Vec(Model):
         V, d = len(vocab), self._W.shape[1]  # the padded width
         _, job_tokens, owners = plan
         noise = AliasTable(noise_distribution(vocab.counts, self.ns_exponent))
+        tree = self.tree_ if self.hs else huffman_tree(np.ones(1, np.int64))  # an empty path
         data = K.Data(corpus.tokens, corpus.offsets,
                       keep_probabilities(vocab.counts, self.sample, self.subsample_formula),
-                      noise.prob, noise.alias)
+                      noise.prob, noise.alias, tree.codes, tree.points, tree.offsets)
         config = K.Config(self.mode, self.window, self.negative, bool(self.cbow_exact),
-                          bool(self.tied), bool(self.compute_loss), self.learning_rate,
-                          float(self.min_alpha), hot)
+                          bool(self.tied or self._pure_hs), bool(self.compute_loss),
+                          self.learning_rate, float(self.min_alpha), hot, bool(self.hs))
+        kp = tree.max_length + 2  # a path, rounded up to an even length
         max_len = int(np.diff(corpus.offsets).max())
         w2 = 2 * self.window + 2                         # room to pad to an even count
         kk = -(-(self.negative + 1) // K.BLOCK) * K.BLOCK  # padded to whole blocks
@@ -267,13 +307,16 @@ class Word2Vec(Model):
             D=_padded((w2, kk), np.float32), Wb=_padded((w2 if self.tied else 1, d), np.float32),
             Wh0=_padded((max(hot, 1), d), np.float32), Ch0=_padded((max(hot, 1), d), np.float32),
             h=_padded(d, np.float32), grad_h=_padded(d, np.float32),
-            scores=_padded(V if self.softmax else 1, np.float32), stats=_padded(4, np.float64))
+            scores=_padded(V if self.softmax else 1, np.float32), stats=_padded(4, np.float64),
+            nodes=_padded(kp, np.int32), signs=_padded(kp, np.float32),
+            Dh=_padded((w2, kp), np.float32), E=_padded((w2 if self.hs else 1, d), np.float32),
+            Sh0=_padded((max(hot, 1) if self.hs else 1, d), np.float32))
             for t, o in enumerate(owners)]
-        return K.Weights(self._W, self._C), data, config, scratch
+        return K.Weights(self._W, self._C, self._S), data, config, scratch
 
     def _train(self, corpus, plan, hot):
         _Trainer(self, corpus, plan, hot).run()
-        if not np.isfinite(self._W).all() or not np.isfinite(self._C).all():
+        if not all(np.isfinite(a).all() for a in (self._W, self._C, self._S)):
             raise TrainingError(f"training produced non-finite vectors; try a smaller alpha "
                                 f"than {self.learning_rate}")   # cheap beside training
 
@@ -285,10 +328,23 @@ class Word2Vec(Model):
         return self._W[:len(self.vocab_), :self.vector_size]
 
     @property
-    def C_(self) -> np.ndarray:
-        """Context vectors C, (V, d) float32 (a view; the same array as ``W_`` when tied)."""
+    def C_(self) -> np.ndarray | None:
+        """Context vectors C, (V, d) float32 (a view; the same array as ``W_`` when tied);
+        None with hierarchical softmax alone (``hs=1, negative=0``), which has no C."""
         self._check_fitted()
+        if self._pure_hs:
+            return None
         return self._C[:len(self.vocab_), :self.vector_size]
+
+    @property
+    def syn1_(self) -> np.ndarray | None:
+        """The inner nodes' output vectors of hierarchical softmax, (V - 1, d) float32 (a
+        view; the C tool's and gensim's ``syn1``), or None without ``hs``. Row ``a`` is inner
+        node ``a`` of ``tree_``; the root is the last row."""
+        self._check_fitted()
+        if not self.hs:
+            return None
+        return self._S[:len(self.vocab_) - 1, :self.vector_size]
 
     @property
     def words_(self) -> tuple[str, ...]:
@@ -297,6 +353,9 @@ class Word2Vec(Model):
 
     def _context(self):
         return None if self.tied else self.C_
+
+    def _extras(self) -> dict:
+        return {} if not self.hs else dict(syn1=self.syn1_)
 
     @property
     def loss_history_(self) -> list[float]:
