@@ -20,6 +20,7 @@ reproduces the vectors bit for bit.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,8 +29,8 @@ from . import w2v_kernels as K
 from ._checks import check_choice, check_float, check_int
 from ._parallel import run_threads
 from ._trainer import EpochTrainer, epoch_seeds
-from .base import BaseEpochStats, Model, TrainingError
-from .corpus import Corpus
+from .base import BaseEpochStats, Model, NotFittedError, TrainingError, saved_array
+from .corpus import Corpus, Vocabulary
 from .huffman import huffman_tree
 from .sampling import AliasTable, keep_probabilities, noise_distribution
 
@@ -158,9 +159,16 @@ class Word2Vec(Model):
         The vocabulary, sorted by frequency (``vocab`` is an alias); ``words_`` its words.
     history_ : list of EpochStats
         One entry per epoch; ``loss_history_`` lists the mean losses.
+    epochs_trained_ : int
+        The epochs trained so far (by :meth:`fit`, or by :meth:`train` calls since
+        :meth:`build_vocab`); ``alpha_reached_`` is the learning rate they ended at.
 
     The vectors to use are :attr:`wv`: copies of W and C (no C when tied) with the
     corpus counts; :meth:`vectors` gives C, W + C or [W, C] instead.
+
+    Training in parts: :meth:`build_vocab` then :meth:`train` (once or several times)
+    does what :meth:`fit` does; :meth:`save` writes the whole model to one ``.npz`` and
+    :meth:`load` reads it back to train further, with the same result as one run.
     """
 
     def __init__(self, *, sg=0, vector_size=100, window=5, negative=5, ns_exponent=0.75,
@@ -212,28 +220,129 @@ class Word2Vec(Model):
 
     # -- training -----------------------------------------------------------------------
     def fit(self, corpus, *, encoding_errors: str = "strict") -> "Word2Vec":
-        """Build the vocabulary from ``corpus`` and train; returns ``self``.
+        """Build the vocabulary from ``corpus`` and train all ``epochs``; returns ``self``.
 
         ``corpus``: a :class:`~embedlib.corpus.Corpus`, a path to a text file (plain or
         .gz, one sentence per line), or an iterable of token lists. A fit that fails
-        (bad input, divergence, Ctrl-C) leaves the model unfitted.
+        (bad input, divergence, Ctrl-C) leaves the model unfitted. The same as
+        :meth:`build_vocab` then :meth:`train` of every epoch, reading the corpus once.
         """
         with self._fitting():
-            corpus = Corpus.coerce(corpus, min_count=self.min_count,
-                                   max_vocab_size=self.max_vocab_size,
-                                   encoding_errors=encoding_errors)
-            if corpus.n_tokens == 0:
-                raise ValueError("the corpus has no in-vocabulary tokens")
-            self.vocab_ = corpus.vocab
-            self.tree_ = huffman_tree(corpus.vocab.counts) if self.hs else None
-            plan = self._plan(corpus)
-            n_threads = len(plan[2])
-            # a small share of a small vocabulary, so that most updates still meet at once
-            hot = 0 if (n_threads == 1 or self.softmax) else min(HOT_ROWS,
-                                                                 len(corpus.vocab) // 16)
-            self._init_weights(len(corpus.vocab), extra_rows=n_threads * hot)
+            corpus = self._new_corpus(corpus, encoding_errors)
+            plan, hot = self._schedule(corpus)
+            self._start(corpus.vocab, extra_rows=len(plan[2]) * hot)
             self._train(corpus, plan, hot)
         return self
+
+    def build_vocab(self, corpus, *, encoding_errors: str = "strict") -> "Word2Vec":
+        """Read the vocabulary of ``corpus`` and initialize the weights, without training;
+        returns ``self``.
+
+        Afterwards :meth:`train` runs the epochs (``epochs_trained_`` is 0). ``corpus`` is
+        what :meth:`fit` takes; the vocabulary's counts fix the noise distribution, the
+        subsampling and the Huffman tree for every later :meth:`train`. A failure leaves
+        the model unfitted.
+        """
+        with self._fitting():
+            encoded = self._new_corpus(corpus, encoding_errors)
+            self._start(encoded.vocab)
+            key = _corpus_key(corpus)
+            if key is not None:   # a file: the first train() on it need not read it again
+                self._handoff = (key, encoded)
+        return self
+
+    def train(self, corpus, epochs: int | None = None, *,
+              encoding_errors: str = "strict") -> "Word2Vec":
+        """Train ``epochs`` more epochs on ``corpus``; returns ``self``.
+
+        The model must have a vocabulary and weights (:meth:`build_vocab`, :meth:`fit` or
+        :meth:`load`). The learning rate follows the schedule of the model's ``epochs``:
+        it decays linearly from ``alpha`` to ``min_alpha`` over ``epochs`` passes, and a
+        call runs the next ``epochs`` of them (all that are left by default), so
+        ``train(c, epochs=5)`` twice on a model made with ``epochs=10`` gives exactly the
+        vectors of ``fit(c)`` (with one worker and the same seed), also through
+        :meth:`save` and :meth:`load`. Each epoch's random streams derive from ``seed``,
+        the epoch's number and the job's index, so nothing else is needed to go on.
+
+        Training past the planned epochs is allowed: the rate stays at ``min_alpha``.
+        ``corpus`` may be another corpus than the vocabulary's: its words that the
+        vocabulary does not have are dropped (as gensim does without ``update=True``), and
+        the noise distribution, subsampling and tree stay those of the vocabulary's counts;
+        the schedule then counts the new corpus's tokens. Parameters that shape the
+        weights (``vector_size``, ``tied``, ``hs``, ``softmax``, whether ``negative`` is 0)
+        cannot change between calls; the others (``epochs``, ``alpha``, ``window``,
+        ``workers``, ...) may, and apply from this call on.
+
+        If training diverges the model is left unfitted, as after a failed fit. An
+        interruption (Ctrl-C) keeps the weights as they are, part way into an epoch;
+        ``epochs_trained_`` and ``history_`` count the whole epochs only.
+        """
+        if "_W" not in vars(self):
+            raise NotFittedError(f"this {type(self).__name__} has no vocabulary yet: call "
+                                 "build_vocab() or fit() first (or load a saved model)")
+        self._validate()
+        changed = [k for k, v in self._layout().items() if self._shape[k] != v]
+        if changed:
+            raise ValueError(f"{', '.join(changed)} changed since the weights were made "
+                             f"(they have {', '.join(self._shape[k] for k in changed)}); "
+                             "build_vocab() or fit() again to use the new value")
+        done = self.epochs_trained_
+        if epochs is None:
+            epochs = self.epochs - done
+            if epochs < 1:
+                raise ValueError(f"all {self.epochs} planned epochs are done; pass epochs= to "
+                                 f"train more (at the final rate min_alpha={self.min_alpha})")
+        check_int("epochs", epochs, 1, 100_000)
+        corpus = self._known_corpus(corpus, encoding_errors)
+        plan, hot = self._schedule(corpus)
+        self._make_room(len(plan[2]) * hot)
+        try:
+            self._train(corpus, plan, hot, first=done, count=epochs)
+        except TrainingError:
+            self._forget()
+            raise
+        return self
+
+    def _new_corpus(self, corpus, encoding_errors) -> Corpus:
+        """``corpus`` encoded with a vocabulary of its own (``min_count``,
+        ``max_vocab_size``)."""
+        corpus = Corpus.coerce(corpus, min_count=self.min_count,
+                               max_vocab_size=self.max_vocab_size,
+                               encoding_errors=encoding_errors)
+        if corpus.n_tokens == 0:
+            raise ValueError("the corpus has no in-vocabulary tokens")
+        return corpus
+
+    def _known_corpus(self, corpus, encoding_errors) -> Corpus:
+        """``corpus`` encoded with the model's vocabulary (unknown words dropped)."""
+        handoff = vars(self).pop("_handoff", None)
+        if handoff is not None and handoff[0] == _corpus_key(corpus):
+            return handoff[1]
+        return Corpus.coerce_to(corpus, self.vocab_, encoding_errors=encoding_errors)
+
+    def _layout(self) -> dict:
+        """The parameters that shape the weights, as they are now."""
+        return dict(vector_size=f"vector_size={self.vector_size}",
+                    tied=f"tied={bool(self.tied)}", hs=f"hs={int(self.hs)}",
+                    softmax=f"softmax={bool(self.softmax)}",
+                    negative="negative=0" if self.negative == 0 else "negative>0")
+
+    def _schedule(self, corpus):
+        """The jobs of ``corpus`` dealt to the workers, and the number of hot rows."""
+        plan = self._plan(corpus)
+        n_threads = len(plan[2])
+        # a small share of a small vocabulary, so that most updates still meet at once
+        hot = 0 if (n_threads == 1 or self.softmax) else min(HOT_ROWS, len(corpus.vocab) // 16)
+        return plan, hot
+
+    def _start(self, vocab, extra_rows=0):
+        """The state before the first epoch: vocabulary, tree, initial weights."""
+        self.vocab_ = vocab
+        self.tree_ = huffman_tree(vocab.counts) if self.hs else None
+        self._init_weights(len(vocab), extra_rows)
+        self._shape = self._layout()
+        self.epochs_trained_ = 0
+        self.history_ = []
 
     @property
     def _pure_hs(self) -> bool:
@@ -314,8 +423,27 @@ class Word2Vec(Model):
             for t, o in enumerate(owners)]
         return K.Weights(self._W, self._C, self._S), data, config, scratch
 
-    def _train(self, corpus, plan, hot):
-        _Trainer(self, corpus, plan, hot).run()
+    def _make_room(self, extra_rows):
+        """Reallocate the weights if the threads need another number of private rows."""
+        n, dp = len(self.vocab_), self._W.shape[1]
+        if self._W.shape[0] == n + extra_rows:
+            return
+        W = _padded((n + extra_rows, dp), np.float32)
+        W[:n] = self._W[:n]
+        if self._C is self._W:
+            C = W
+        else:
+            C = _padded((n + extra_rows, dp), np.float32)
+            C[:n] = self._C[:n]
+        S = _padded((n - 1 + extra_rows if self.hs else 0, dp), np.float32)
+        if self.hs:
+            S[:n - 1] = self._S[:n - 1]
+        self._W, self._C, self._S = W, C, S
+
+    def _train(self, corpus, plan, hot, first=0, count=None):
+        """Epochs ``first .. first + count - 1`` (all by default) on the encoded corpus."""
+        count = self.epochs - first if count is None else count
+        _Trainer(self, corpus, plan, hot, first + count).run(first, count)
         if not all(np.isfinite(a).all() for a in (self._W, self._C, self._S)):
             raise TrainingError(f"training produced non-finite vectors; try a smaller alpha "
                                 f"than {self.learning_rate}")   # cheap beside training
@@ -362,6 +490,36 @@ class Word2Vec(Model):
         """Mean training loss of each epoch."""
         return [s.loss for s in self.history_]
 
+    @property
+    def alpha_reached_(self) -> float:
+        """The learning rate at the end of the last epoch trained (where the next one
+        starts); ``alpha`` before any."""
+        self._check_fitted()
+        return self.history_[-1].alpha_end if self.history_ else self.learning_rate
+
+    # -- saved models -------------------------------------------------------------------
+    _stats_class = EpochStats
+
+    def _saved_state(self):
+        arrays = dict(words=self.vocab_.words, counts=self.vocab_.counts, W=self.W_)
+        if not (self.tied or self._pure_hs):
+            arrays["C"] = self.C_
+        if self.hs:
+            arrays["syn1"] = self.syn1_
+        return arrays, dict(epochs_trained=int(self.epochs_trained_))
+
+    def _restore(self, arrays, state):
+        words = tuple(saved_array(arrays, "words").tolist())
+        n, d = len(words), self.vector_size
+        counts = saved_array(arrays, "counts", (n,), np.int64)
+        self._start(Vocabulary(words, counts, {w: i for i, w in enumerate(words)}))
+        self._W[:n, :d] = saved_array(arrays, "W", (n, d))
+        if not (self.tied or self._pure_hs):
+            self._C[:n, :d] = saved_array(arrays, "C", (n, d))
+        if self.hs:
+            self._S[:n - 1, :d] = saved_array(arrays, "syn1", (n - 1, d))
+        self.epochs_trained_ = int(state["epochs_trained"])
+
 
 class _Trainer(EpochTrainer):
     """Word2Vec's epochs: each thread runs train_job on the jobs of its share."""
@@ -370,14 +528,16 @@ class _Trainer(EpochTrainer):
     desc = "word2vec"
     unit = "word"
 
-    def __init__(self, model, corpus, plan, hot):
+    def __init__(self, model, corpus, plan, hot, end):
         super().__init__(model)
         self.bounds, self.job_tokens, self.owners = plan
         self.total = int(self.job_tokens.sum())
         self.weights, self.data, self.config, self.scratch = model._kernel_args(corpus, plan,
                                                                                 hot)
         self.share_tokens = [int(self.job_tokens[o].sum()) for o in self.owners]
-        self.seeds = epoch_seeds(model.seed, 0x77327663, model.epochs, len(self.job_tokens))
+        # one row per epoch up to ``end``: epoch e's streams do not depend on how many follow
+        self.seeds = epoch_seeds(model.seed, 0x77327663, max(model.epochs, end),
+                                 len(self.job_tokens))
 
     def _totals(self) -> np.ndarray:
         """[loss sum, examples, tokens, centers] of the epoch so far, all threads."""
@@ -422,6 +582,18 @@ class _Trainer(EpochTrainer):
             return (f"training diverged in epoch {stats.epoch} (loss {stats.loss}); "
                     f"try a smaller alpha than {self.config.alpha}")
         return None
+
+
+def _corpus_key(corpus):
+    """What identifies a corpus file between build_vocab() and train() (path, size and
+    modification time), or None for a corpus that is not a path."""
+    if isinstance(corpus, (str, os.PathLike)):
+        try:
+            st = os.stat(corpus)
+        except OSError:
+            return None
+        return os.fspath(corpus), st.st_size, st.st_mtime_ns
+    return None
 
 
 def _padded(shape, dtype) -> np.ndarray:
