@@ -97,7 +97,8 @@ def _ns_coefficients(D, i, n_out, n_pad, lr, compute_loss, exact):
 
 
 @numba.njit(**INLINE)  # inlined into train_job, where exact=False folds away
-def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, exact):
+def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, exact, bias,
+                bw, bc):
     """One skip-gram negative-sampling step for one center word (HogBatch form).
 
     Inputs are the rows ``w_i = W[ctx[i]]``, ``i < m`` (the words around the center);
@@ -111,6 +112,11 @@ def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, ex
     then applied (``θ ← θ - lr ∂L/∂θ``), so repeated rows get the exact gradient of L.
     With ``tied`` (``W is C``) the input rows are copied to ``Wb`` first, since a row can be
     both an input and an output.
+
+    With ``bias`` every score has the two words' biases, x_ij = w_i·c_j + b[ctx[i]] +
+    b~[outs[j]] (``bw`` = b, ``bc`` = b~; the same array when tied), and ∂L/∂b[ctx[i]] =
+    Σ_j (σ(x_ij) - y_j), ∂L/∂b~[outs[j]] = Σ_i (σ(x_ij) - y_j) (:func:`add_bias_scores`,
+    :func:`sg_bias_steps`).
 
     Scratch: ``outs`` and ``ctx`` have room for padding (``n_out`` rounded up to BLOCK,
     ``m`` rounded up to 2), ``Cb`` holds copies of the output rows, ``D`` the scores.
@@ -128,6 +134,8 @@ def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, ex
         wr = W[ctx[i]]
         for j in range(0, n_pad, BLOCK):
             dots6(wr, Cb[j], Cb[j + 1], Cb[j + 2], Cb[j + 3], Cb[j + 4], Cb[j + 5], D, i, j)
+        if bias:
+            add_bias_scores(D, i, n_pad, bw[ctx[i]], bc, outs)
         loss += _ns_coefficients(D, i, n_out, n_pad, lr, compute_loss, exact)
     # outputs: c_j += Σ_i G[i, j] w_i, two input rows per pass
     m2 = m
@@ -156,6 +164,8 @@ def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, ex
         wr = W[ctx[i]]
         for j in range(0, n_pad, BLOCK):
             axpy6(wr, Cb[j], Cb[j + 1], Cb[j + 2], Cb[j + 3], Cb[j + 4], Cb[j + 5], D, i, j)
+    if bias:
+        sg_bias_steps(D, m, n_out, bw, bc, ctx, outs)
     return loss
 
 
@@ -211,13 +221,17 @@ def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, comp
 
 
 @numba.njit(**FAST)
-def softmax_output_update(C, h, targets, n_t, lr, grad_h, scores):
+def softmax_output_update(C, h, targets, n_t, lr, grad_h, scores, bias, bc):
     """Full-softmax step on all output rows for one hidden vector ``h``.
 
     p(o | h) = exp(h·c_o) / Σ_w exp(h·c_w); L = Σ_{o in targets} -log p(o | h). Then
     ∂L/∂(h·c_w) = n_t p_w - #{o = w}, ∂L/∂h = Σ_w (n_t p_w - #{o = w}) c_w and
     ∂L/∂c_w = (n_t p_w - #{o = w}) h (chapter *Skip-gram with the full softmax*). Sets
     ``grad_h = -lr ∂L/∂h``, updates every row of ``C`` and returns L.
+
+    With ``bias`` the scores are h·c_w + b~_w (``bc`` = b~) and ∂L/∂b~_w = n_t p_w - #{o =
+    w}. The input word's bias would add the same constant to every score, which the
+    softmax cancels: it has no gradient and is not an argument.
     """
     V, d = C.shape
     mx = -np.inf
@@ -225,6 +239,8 @@ def softmax_output_update(C, h, targets, n_t, lr, grad_h, scores):
         dot = C.dtype.type(0.0)
         for t in range(d):
             dot += h[t] * C[w, t]
+        if bias:
+            dot += bc[w]
         scores[w] = dot
         if dot > mx:
             mx = dot
@@ -247,6 +263,9 @@ def softmax_output_update(C, h, targets, n_t, lr, grad_h, scores):
         for t in range(d):
             grad_h[t] += g * C[w, t]
             C[w, t] += g * h[t]
+    if bias:
+        for w in range(V):
+            bc[w] += scores[w]
     return loss
 
 
@@ -298,9 +317,11 @@ def _checkin(W, C, hot, row0, Wh0, Ch0, tied):
 
 
 # The arguments of train_job, one bundle per role, built by Word2Vec._kernel_args.
-Weights = namedtuple("Weights", "W C S")
-Weights.__doc__ = """The matrices training writes: ``W`` and ``C`` (the same array when tied),
-and ``S``, the inner nodes' vectors of hierarchical softmax (``syn1``; unused without it)."""
+Weights = namedtuple("Weights", "W C S bw bc")
+Weights.__doc__ = """The arrays training writes: ``W`` and ``C`` (the same array when tied),
+``S``, the inner nodes' vectors of hierarchical softmax (``syn1``; unused without it), and
+the per-word biases ``bw`` = b and ``bc`` = b~ (the same array when tied; unused without
+``bias``)."""
 Data = namedtuple("Data", "tokens offsets keep noise_prob noise_alias path_codes path_points "
                           "path_offsets")
 Data.__doc__ = """What every job reads and no job writes: the encoded corpus (``tokens`` and
@@ -308,12 +329,13 @@ sentence ``offsets``), the ``keep`` probabilities of subsampling, the noise alia
 the Huffman tree of hierarchical softmax (``embedlib.huffman.HuffmanTree``'s ``codes``,
 ``points`` and ``offsets``)."""
 Config = namedtuple("Config", "mode window negative cbow_exact tied compute_loss alpha "
-                              "min_alpha hot hs")
+                              "min_alpha hot hs bias")
 Config.__doc__ = """The objective (``mode``: ``SG_NS``, ``CBOW_NS``, ``SG_SOFTMAX`` or
 ``CBOW_SOFTMAX``) and its schedule, the same for every job of a run. In the two sampled
-modes ``negative`` may be 0 (no negative sampling) and ``hs`` adds hierarchical softmax."""
+modes ``negative`` may be 0 (no negative sampling) and ``hs`` adds hierarchical softmax;
+``bias`` adds per-word biases to the scores of negative sampling and the softmax."""
 Scratch = namedtuple("Scratch", "row0 total buf ctx outs Cb D Wb Wh0 Ch0 h grad_h scores "
-                                "stats nodes signs Dh E Sh0")
+                                "stats nodes signs Dh E Sh0 bh0")
 Scratch.__doc__ = """What one thread owns: the first of its private hot rows (``row0``), the
 tokens of its share over all epochs (``total``), its scratch arrays and its ``stats``."""
 
@@ -344,12 +366,15 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
     root, which are on almost every path: S has a row per inner node (V - 1), then each
     thread's private rows, from ``row0 - 1`` on.
     """
-    W, C, S = weights
+    W, C, S, bw, bc = weights
     tokens, offsets, keep, noise_prob, noise_alias, path_codes, path_points, path_offsets = data
-    mode, window, negative, cbow_exact, tied, compute_loss, alpha, min_alpha, hot, hs = config
+    (mode, window, negative, cbow_exact, tied, compute_loss, alpha, min_alpha, hot, hs,
+     bias) = config
     (row0, total, buf, ctx, outs, Cb, D, Wb, Wh0, Ch0, h, grad_h, scores, stats,
-     nodes, signs, Dh, E, Sh0) = scratch
+     nodes, signs, Dh, E, Sh0, bh0) = scratch
     _checkout(W, C, hot, row0, Wh0, Ch0, tied)
+    if bias:
+        _checkout_biases(bw, bc, hot, row0, bh0, tied)
     # S has V - 1 shared rows (one per inner node), then the threads' private rows, as W
     hot_lo = len(keep) - 1 - hot
     srow0 = row0 - 1
@@ -425,7 +450,7 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
             if ns:
                 if mode == SG_NS:
                     loss += sgns_update(W, C, ctx, m, cur, n_out, lr, Cb, D, Wb, tied,
-                                        compute_loss, False)
+                                        compute_loss, False, bias, bw, bc)
                     examples += m
                 else:
                     loss += cbow_ns_update(W, C, ctx, m, cur, n_out, lr, h, grad_h, D,
@@ -434,13 +459,13 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
             elif mode == SG_SOFTMAX:
                 for t in range(d):
                     h[t] = W[center, t]
-                loss += softmax_output_update(C, h, ctx, m, lr, grad_h, scores)
+                loss += softmax_output_update(C, h, ctx, m, lr, grad_h, scores, bias, bc)
                 for t in range(d):
                     W[center, t] += grad_h[t]
                 examples += m
             elif mode == CBOW_SOFTMAX:
                 loss += cbow_softmax_update(W, C, ctx, m, center, lr, h, grad_h, scores,
-                                            cbow_exact)
+                                            cbow_exact, bias, bc)
                 examples += 1
             if hs:
                 add_input_steps(W, ctx, m, E, sg)
@@ -448,6 +473,8 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
                     examples += m if sg else 1
         seen += length
     _checkin(W, C, hot, row0, Wh0, Ch0, tied)
+    if bias:
+        _checkin_biases(bw, bc, hot, row0, bh0, tied)
     if hs:
         _checkin_nodes(S, hot, hot_lo, srow0, Sh0)
     stats[0] += loss
@@ -459,8 +486,10 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
 
 
 @numba.njit(**FAST)
-def cbow_softmax_update(W, C, ctx, m, center, lr, h, grad_h, scores, cbow_exact):
-    """CBOW with the full softmax: h = mean of the context rows predicts ``center``."""
+def cbow_softmax_update(W, C, ctx, m, center, lr, h, grad_h, scores, cbow_exact, bias,
+                        bc):
+    """CBOW with the full softmax: h = mean of the context rows predicts ``center`` (with
+    ``bias``, output biases as in :func:`softmax_output_update`)."""
     d = W.shape[1]
     inv = W.dtype.type(1.0 / m)
     for t in range(d):
@@ -472,7 +501,7 @@ def cbow_softmax_update(W, C, ctx, m, center, lr, h, grad_h, scores, cbow_exact)
         h[t] *= inv
     target = np.empty(1, np.int64)
     target[0] = center
-    loss = softmax_output_update(C, h, target, 1, lr, grad_h, scores)
+    loss = softmax_output_update(C, h, target, 1, lr, grad_h, scores, bias, bc)
     if cbow_exact:
         for t in range(d):
             grad_h[t] *= inv
@@ -707,3 +736,68 @@ def add_input_steps(W, ctx, m, E, sg):
         e = E[i] if sg else E[0]
         for t in range(d):
             wr[t] += e[t]
+
+
+# ---------------------------------------------------------------- per-word biases
+@numba.njit(**INLINE)
+def add_bias_scores(D, i, n, b_in, bc, outs):
+    """D[i, j] += b_in + b~[outs[j]] for j < n: the two biases in the scores of input i."""
+    for j in range(n):
+        D[i, j] += b_in + bc[outs[j]]
+
+
+@numba.njit(**INLINE)
+def mean_bias(bw, ctx, m):
+    """(1/m) Σ_{i<m} b[ctx[i]]: CBOW's input bias, the mean of the context words' biases."""
+    acc = 0.0
+    for i in range(m):
+        acc += bw[ctx[i]]
+    return bw.dtype.type(acc / m)
+
+
+@numba.njit(**INLINE)
+def sg_bias_steps(D, m, n_out, bw, bc, ctx, outs):
+    """The biases' steps from the steps of the scores G = D (skip-gram): b[ctx[i]] +=
+    Σ_j G[i, j], b~[outs[j]] += Σ_i G[i, j]. Every step is a sum of coefficients taken
+    before any bias moved, so W is C (one bias array) needs nothing more."""
+    for i in range(m):
+        g = 0.0
+        for j in range(n_out):
+            g += D[i, j]
+        bw[ctx[i]] += g
+    for j in range(n_out):
+        g = 0.0
+        for i in range(m):
+            g += D[i, j]
+        bc[outs[j]] += g
+
+
+@numba.njit(**INLINE)
+def cbow_bias_steps(D, m, n_out, bw, bc, ctx, outs, in_scale):
+    """The biases' steps from G = D[0] (CBOW): b~[outs[j]] += G[0, j], and every context
+    word's bias += ``in_scale`` Σ_j G[0, j] (1 as the C code treats the input rows, 1/m for
+    the exact gradient of the mean)."""
+    g = 0.0
+    for j in range(n_out):
+        g += D[0, j]
+        bc[outs[j]] += D[0, j]
+    g *= in_scale
+    for i in range(m):
+        bw[ctx[i]] += g
+
+
+@numba.njit(**INLINE)
+def _checkout_biases(bw, bc, hot, row0, bh0, tied):
+    """Private copies of the hot words' biases (as :func:`_checkout` for their rows)."""
+    for r in range(hot):
+        bw[row0 + r] = bh0[0, r] = bw[r]
+        if not tied:
+            bc[row0 + r] = bh0[1, r] = bc[r]
+
+
+@numba.njit(**INLINE)
+def _checkin_biases(bw, bc, hot, row0, bh0, tied):
+    for r in range(hot):
+        bw[r] += bw[row0 + r] - bh0[0, r]
+        if not tied:
+            bc[r] += bc[row0 + r] - bh0[1, r]

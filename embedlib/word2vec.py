@@ -404,7 +404,8 @@ class Word2Vec(Model):
                       noise.prob, noise.alias, tree.codes, tree.points, tree.offsets)
         config = K.Config(self.mode, self.window, self.negative, bool(self.cbow_exact),
                           bool(self.tied or self._pure_hs), bool(self.compute_loss),
-                          self.learning_rate, float(self.min_alpha), hot, bool(self.hs))
+                          self.learning_rate, float(self.min_alpha), hot, bool(self.hs),
+                          False)
         kp = tree.max_length + 2  # a path, rounded up to an even length
         max_len = int(np.diff(corpus.offsets).max())
         w2 = 2 * self.window + 2                         # room to pad to an even count
@@ -419,9 +420,11 @@ class Word2Vec(Model):
             scores=_padded(V if self.softmax else 1, np.float32), stats=_padded(4, np.float64),
             nodes=_padded(kp, np.int32), signs=_padded(kp, np.float32),
             Dh=_padded((w2, kp), np.float32), E=_padded((w2 if self.hs else 1, d), np.float32),
-            Sh0=_padded((max(hot, 1) if self.hs else 1, d), np.float32))
+            Sh0=_padded((max(hot, 1) if self.hs else 1, d), np.float32),
+            bh0=_padded((2, 1), np.float32))
             for t, o in enumerate(owners)]
-        return K.Weights(self._W, self._C, self._S), data, config, scratch
+        no_bias = _padded(1, np.float32)
+        return K.Weights(self._W, self._C, self._S, no_bias, no_bias), data, config, scratch
 
     def _make_room(self, extra_rows):
         """Reallocate the weights if the threads need another number of private rows."""

@@ -16,6 +16,7 @@ V, d = 12, 7
 LR = 1e-5
 EPS = 1e-6
 RTOL = 1e-6  # central differences in float64: truncation ~EPS^2, rounding ~1e-16/EPS
+NO_BIAS = np.zeros(1)  # the bias arrays of a model without biases (never read)
 
 
 def params(seed, tied=False):
@@ -35,7 +36,8 @@ def sgns_loss_and_step(W, C, ctx, outs, lr, tied=False):
     Cb = np.empty((n_pad, d))
     D = np.empty((len(c), n_pad))
     Wb = np.empty((len(c), d))
-    return K.sgns_update(W, C, c, m, o, n_out, lr, Cb, D, Wb, tied, True, True)
+    return K.sgns_update(W, C, c, m, o, n_out, lr, Cb, D, Wb, tied, True, True, False, NO_BIAS,
+                         NO_BIAS)
 
 
 def cbow_loss_and_step(W, C, ctx, outs, lr, cbow_exact):
@@ -52,14 +54,15 @@ def sg_softmax_loss_and_step(W, C, center, ctx, lr):
     h = W[center].copy()
     grad_h = np.empty(d)
     loss = K.softmax_output_update(C, h, np.array(ctx, np.int64), len(ctx), lr, grad_h,
-                                   np.empty(V))
+                                   np.empty(V), False, NO_BIAS)
     W[center] += grad_h
     return loss
 
 
 def cbow_softmax_loss_and_step(W, C, ctx, center, lr, cbow_exact):
     return K.cbow_softmax_update(W, C, np.array(ctx, np.int64), len(ctx), center, lr,
-                                 np.empty(d), np.empty(d), np.empty(V), cbow_exact)
+                                 np.empty(d), np.empty(d), np.empty(V), cbow_exact, False,
+                                 NO_BIAS)
 
 
 def check_step(step, W, C, tied, input_scale=None):
@@ -273,3 +276,83 @@ def test_hierarchical_softmax_loss_is_minus_log_probability():
     h = W[ctx].mean(axis=0)
     loss = cbow_step({"W": W.copy(), "S": S.copy()}, ctx, center, None, 0.0, True)
     assert loss == pytest.approx(-hs_log_probabilities(h, S, TREE)[center], rel=1e-12)
+
+
+# ---------------------------------------------------------------- per-word biases
+def bias_params(seed, tied=False, inputs=True):
+    """W (and C), with biases b (and b~) drawn so that they move the scores."""
+    W, C = params(seed, tied)
+    rng = np.random.default_rng(seed + 200)
+    P = dict(W=W, b=rng.normal(0, 0.5, V))
+    if not tied:
+        P.update(C=C, b_ctx=rng.normal(0, 0.5, V))
+    if not inputs:       # the full softmax has no input bias (see softmax_output_update)
+        del P["b"]
+    return P
+
+
+def roles(P, tied):
+    """(W, C, b, b~) of a parameter dict: one matrix and one bias vector when tied."""
+    W = P["W"]
+    C = W if tied else P["C"]
+    b = P.get("b", NO_BIAS)
+    return W, C, b, (b if tied else P["b_ctx"])
+
+
+def sgns_bias_step(P, ctx, outs, lr, tied):
+    W, C, b, bc = roles(P, tied)
+    m, n_out = len(ctx), len(outs)
+    n_pad = -(-n_out // K.BLOCK) * K.BLOCK
+    c = np.zeros(2 * m + 2, np.int32)
+    c[:m] = ctx
+    o = np.zeros(n_pad, np.int32)
+    o[:n_out] = outs
+    return K.sgns_update(W, C, c, m, o, n_out, lr, np.empty((n_pad, d)),
+                         np.empty((len(c), n_pad)), np.empty((len(c), d)), tied, True, True,
+                         True, b, bc)
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_skipgram_negative_sampling_with_biases(tied):
+    P = bias_params(12, tied)
+    ctx, outs = [1, 2, 2, 5, 3], [3, 7, 9, 7, 1, 11, 4]   # repeats, and inputs as outputs
+    check_named_steps(lambda P_, lr: sgns_bias_step(P_, ctx, outs, lr, tied), P)
+
+
+def test_biased_scores_are_the_closed_form():
+    P = bias_params(13)
+    W, C, b, bc = P["W"], P["C"], P["b"], P["b_ctx"]
+    ctx, outs = [1, 2], [3, 7, 9]
+    sig = lambda x: 1 / (1 + np.exp(-x))
+    x = lambda i, o: W[i] @ C[o] + b[i] + bc[o]
+    expected = sum(-np.log(sig(x(i, outs[0]))) - sum(np.log(sig(-x(i, o))) for o in outs[1:])
+                   for i in ctx)
+    got = sgns_bias_step({k: v.copy() for k, v in P.items()}, ctx, outs, 0.0, False)
+    assert got == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_skipgram_full_softmax_with_biases(tied):
+    P = bias_params(14, tied, inputs=tied)
+
+    def step(P_, lr):
+        W, C, _, bc = roles(P_, tied)
+        h = W[5].copy()
+        grad_h = np.empty(d)
+        loss = K.softmax_output_update(C, h, np.array([1, 2, 2, 9], np.int64), 4, lr,
+                                       grad_h, np.empty(V), True, bc)
+        W[5] += grad_h
+        return loss
+
+    check_named_steps(step, P)
+
+
+def test_cbow_full_softmax_with_biases():
+    P = bias_params(15, inputs=False)
+
+    def step(P_, lr):
+        W, C, _, bc = roles(P_, False)
+        return K.cbow_softmax_update(W, C, np.array([1, 3, 4], np.int64), 3, 6, lr,
+                                     np.empty(d), np.empty(d), np.empty(V), True, True, bc)
+
+    check_named_steps(step, P)
