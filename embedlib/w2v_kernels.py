@@ -170,7 +170,8 @@ def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, ex
 
 
 @numba.njit(**INLINE)
-def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, compute_loss, exact):
+def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, compute_loss, exact,
+                   bias, bw, bc):
     """One CBOW negative-sampling step: predict the center word from the mean of its context.
 
     h = (1/m) Σ_i w_i with w_i = W[ctx[i]];  L = -log σ(h·c_0) - Σ_{j≥1} log σ(-h·c_j).
@@ -178,6 +179,12 @@ def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, comp
     for each w_i is ∂L/∂h / m (``cbow_exact=True``). The C code and gensim add the
     undivided ∂L/∂h to every w_i (``cbow_exact=False``, the default): chapter *CBOW*
     measures the difference.
+
+    With ``bias`` the input has the mean of the context words' biases too, as h is the mean
+    of their rows: x_j = h·c_j + b_h + b~[outs[j]] with b_h = (1/m) Σ_i b[ctx[i]]. Then
+    ∂L/∂b~[outs[j]] = σ(x_j) - y_j and ∂L/∂b_h = Σ_j (σ(x_j) - y_j), which reaches every
+    context word's bias as ∂L/∂h reaches its row: undivided, or divided by m with
+    ``cbow_exact`` (:func:`mean_bias`, :func:`cbow_bias_steps`).
     """
     d = W.shape[1]
     n_pad = pad_outputs(outs, n_out)
@@ -195,6 +202,8 @@ def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, comp
     for j in range(0, n_pad, BLOCK):
         dots6(h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]], C[outs[j + 3]], C[outs[j + 4]],
                C[outs[j + 5]], D, 0, j)
+    if bias:
+        add_bias_scores(D, 0, n_pad, mean_bias(bw, ctx, m), bc, outs)
     loss = _ns_coefficients(D, 0, n_out, n_pad, lr, compute_loss, exact)
     for t in range(d):
         grad_h[t] = 0.0
@@ -217,6 +226,8 @@ def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, comp
         wr = W[ctx[i]]
         for t in range(d):
             wr[t] += grad_h[t]
+    if bias:
+        cbow_bias_steps(D, m, n_out, bw, bc, ctx, outs, inv if cbow_exact else 1.0)
     return loss
 
 
@@ -454,7 +465,7 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
                     examples += m
                 else:
                     loss += cbow_ns_update(W, C, ctx, m, cur, n_out, lr, h, grad_h, D,
-                                           cbow_exact, compute_loss, False)
+                                           cbow_exact, compute_loss, False, bias, bw, bc)
                     examples += 1
             elif mode == SG_SOFTMAX:
                 for t in range(d):

@@ -47,7 +47,7 @@ def cbow_loss_and_step(W, C, ctx, outs, lr, cbow_exact):
     o[:n_out] = outs
     return K.cbow_ns_update(W, C, np.array(ctx, np.int32), m, o, n_out, lr, np.empty(d),
                             np.empty(d), np.empty((2, n_pad)),
-                            cbow_exact, True, True)
+                            cbow_exact, True, True, False, NO_BIAS, NO_BIAS)
 
 
 def sg_softmax_loss_and_step(W, C, center, ctx, lr):
@@ -356,3 +356,35 @@ def test_cbow_full_softmax_with_biases():
                                      np.empty(d), np.empty(d), np.empty(V), True, True, bc)
 
     check_named_steps(step, P)
+
+
+def cbow_bias_step(P, ctx, outs, lr, tied, cbow_exact):
+    W, C, b, bc = roles(P, tied)
+    n_pad = -(-len(outs) // K.BLOCK) * K.BLOCK
+    o = np.zeros(n_pad, np.int32)
+    o[:len(outs)] = outs
+    return K.cbow_ns_update(W, C, np.array(ctx, np.int32), len(ctx), o, len(outs), lr,
+                            np.empty(d), np.empty(d), np.empty((2, n_pad)), cbow_exact, True,
+                            True, True, b, bc)
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_cbow_negative_sampling_with_biases_exact(tied):
+    """The input bias is the mean of the context words' biases."""
+    P = bias_params(16, tied)
+    ctx, outs = [1, 2, 4, 6], [3, 7, 9, 0, 2]
+    check_named_steps(lambda P_, lr: cbow_bias_step(P_, ctx, outs, lr, tied, True), P)
+
+
+def test_cbow_negative_sampling_with_biases_c_update():
+    """Without cbow_exact each context word's bias gets the undivided step, as its row."""
+    P = bias_params(17)
+    ctx, outs = [1, 2, 4, 6, 8], [3, 7, 9]
+    P0 = {k: v.copy() for k, v in P.items()}
+    exact, c_like = ({k: v.copy() for k, v in P0.items()} for _ in range(2))
+    cbow_bias_step(exact, ctx, outs, LR, False, True)
+    cbow_bias_step(c_like, ctx, outs, LR, False, False)
+    np.testing.assert_allclose(c_like["b"] - P0["b"], len(ctx) * (exact["b"] - P0["b"]),
+                               rtol=1e-9)
+    np.testing.assert_array_equal(c_like["b_ctx"], exact["b_ctx"])
+    assert np.abs(exact["b"] - P0["b"]).max() > 0
