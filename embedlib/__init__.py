@@ -6,6 +6,7 @@ imports it, and it is meant to be reused on its own.
 
 from . import datasets  # noqa: F401  (so that embedlib.datasets.X works after import embedlib)
 from ._errors import NotFittedError, ParameterError, ParameterTypeError, TrainingError
+from .base import load_model
 from .cooccur import cooccurrence
 from .corpus import Corpus, CorpusError, Vocabulary
 from .embeddings import Embeddings
@@ -17,7 +18,7 @@ from .word2vec import EpochStats, Word2Vec
 __all__ = ["Corpus", "CorpusError", "Vocabulary", "Embeddings", "Word2Vec", "EpochStats",
            "TrainingError", "NotFittedError", "ParameterError", "ParameterTypeError", "GloVe",
            "GloVeEpochStats", "PPMISVD", "cooccurrence", "pmi", "ppmi", "svd_embeddings",
-           "evaluate_similarity", "evaluate_analogies", "load_vectors"]
+           "evaluate_similarity", "evaluate_analogies", "load_vectors", "load_model"]
 __version__ = "0.1.0"
 
 

@@ -53,8 +53,8 @@ def checked_words(words) -> tuple[tuple[str, ...], dict[str, int]]:
     return words, index
 
 
-def checked_arrays(words, vectors, context, counts, bias, context_bias):
-    """(vectors, context, counts, bias, context_bias) as the arrays ``Embeddings`` stores
+def checked_arrays(words, vectors, context, counts, bias, context_bias, syn1=None):
+    """(vectors, context, counts, bias, context_bias, syn1) as the arrays ``Embeddings`` stores
     (float32, int64 counts, C-contiguous), or a TypeError/ValueError naming the argument."""
     n = len(words)
     vectors = _as_real_array("vectors", vectors, np.float32, 2)
@@ -80,5 +80,9 @@ def checked_arrays(words, vectors, context, counts, bias, context_bias):
         bias = _per_word("bias", bias, np.float32, n)
     if context_bias is not None:
         context_bias = _per_word("context_bias", context_bias, np.float32, n)
-
-    return vectors, context, counts, bias, context_bias
+    if syn1 is not None:
+        syn1 = _as_real_array("syn1", syn1, np.float32, 2)
+        if syn1.shape != (max(n - 1, 0), d):
+            raise ValueError(f"syn1 must have one row per inner node of the tree, shape "
+                             f"{(max(n - 1, 0), d)}, got {syn1.shape}")
+    return vectors, context, counts, bias, context_bias, syn1

@@ -278,6 +278,38 @@ class Corpus:
         kwargs.pop("encoding_errors", None)
         return cls.from_sentences(corpus, **kwargs)
 
+    @classmethod
+    def coerce_to(cls, corpus, vocab: Vocabulary, *,
+                  encoding_errors: str = "strict") -> "Corpus":
+        """``corpus`` encoded with the given vocabulary: words it does not have are dropped.
+
+        A :class:`Corpus` with the same words is returned as it is, one with another
+        vocabulary is re-encoded (:meth:`reencoded`); a path or an iterable of token lists
+        is read with ``vocab`` (:meth:`from_file`, :meth:`from_sentences`).
+        """
+        if isinstance(corpus, Corpus):
+            if corpus.vocab is vocab or corpus.vocab.words == vocab.words:
+                return corpus
+            return corpus.reencoded(vocab)
+        if isinstance(corpus, (str, os.PathLike)):
+            return cls.from_file(corpus, vocab=vocab, encoding_errors=encoding_errors)
+        return cls.from_sentences(corpus, vocab=vocab)
+
+    def reencoded(self, vocab: Vocabulary) -> "Corpus":
+        """The same sentences encoded with another vocabulary; its words that ``vocab``
+        does not have are dropped (sentences stay, possibly empty)."""
+        lookup = np.array([vocab.index.get(w, -1) for w in self.vocab.words], dtype=np.int32)
+        enc = lookup[self.tokens] if len(lookup) else np.zeros(0, np.int32)
+        kept = enc >= 0
+        if not kept.any():
+            raise CorpusError(f"{self.source or 'the corpus'}: no token is in the given "
+                              "vocabulary")
+        sentence = np.repeat(np.arange(len(self)), np.diff(self.offsets))
+        lengths = np.bincount(sentence[kept], minlength=len(self))
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        return Corpus(vocab, enc[kept], offsets, n_raw_tokens=self.n_raw_tokens,
+                      source=self.source)
+
     # -- access -------------------------------------------------------------------------
     def __len__(self) -> int:
         """Number of sentences."""

@@ -88,6 +88,10 @@ class Embeddings:
         Corpus frequencies; stored as int64, must be non-negative.
     bias, context_bias : array_like, shape (n_words,), optional
         GloVe's biases :math:`b` and :math:`\\tilde b`; stored as float32.
+    syn1 : array_like, shape (n_words - 1, vector_size), optional
+        The output vectors of the inner nodes of hierarchical softmax (word2vec's and
+        gensim's ``syn1``); their tree is ``embedlib.huffman.huffman_tree`` of
+        ``counts``. Stored as float32.
 
     Notes
     -----
@@ -99,10 +103,10 @@ class Embeddings:
     """
 
     def __init__(self, words, vectors, context=None, counts=None, *, bias=None,
-                 context_bias=None):
+                 context_bias=None, syn1=None):
         words, index = checked_words(words)
-        vectors, context, counts, bias, context_bias = checked_arrays(
-            words, vectors, context, counts, bias, context_bias)
+        vectors, context, counts, bias, context_bias, syn1 = checked_arrays(
+            words, vectors, context, counts, bias, context_bias, syn1)
         self._words = words
         self._index = index
         self._vectors = readonly(vectors)
@@ -110,6 +114,7 @@ class Embeddings:
         self._counts = readonly(counts)
         self._bias = readonly(bias)
         self._context_bias = readonly(context_bias)
+        self._syn1 = readonly(syn1)
         self._unit = self._finite_rows = self._nonfinite = self._folded = None
 
     # ------------------------------------------------------------------ container
@@ -131,6 +136,8 @@ class Embeddings:
     bias = _stored("bias", "GloVe's word biases :math:`b` (float32) or None.")
     context_bias = _stored("context_bias",
                            "GloVe's context biases :math:`\\tilde b` (float32) or None.")
+    syn1 = _stored("syn1", "The inner nodes' vectors of hierarchical softmax (float32, "
+                           "n_words - 1 rows) or None.")
 
     @property
     def vector_size(self) -> int:
@@ -374,7 +381,7 @@ class Embeddings:
                             limit=limit, nonfinite=nonfinite)
         try:
             return cls(data.words, data.vectors, data.context, data.counts, bias=data.bias,
-                       context_bias=data.context_bias)
+                       context_bias=data.context_bias, syn1=data.syn1)
         except (ValueError, TypeError) as e:
             raise ValueError(f"{os.fspath(path)}: {e}") from None
 

@@ -23,8 +23,8 @@ Four formats:
 
 ``"npz"`` -- numpy ``.npz`` archive (extension ``.npz``)
     Arrays ``words`` (numpy unicode array), ``W`` and, when present, ``C``, ``counts``,
-    ``bias``, ``context_bias``. No pickles: loads with ``allow_pickle=False``. This is the
-    only format that keeps the context matrix, counts and biases.
+    ``bias``, ``context_bias``, ``syn1``. No pickles: loads with ``allow_pickle=False``. This
+    is the only format that keeps the context matrix, counts, biases and ``syn1``.
 
 A name ending in ``.gz`` (``vectors.txt.gz``, ``vectors.vec.gz``, ``vectors.bin.gz``) is
 gzip-compressed, on reading and on writing, whatever the format; any other compression
@@ -112,6 +112,8 @@ class VectorData(NamedTuple):
     """GloVe's word biases or None."""
     context_bias: np.ndarray | None = None
     """GloVe's context biases or None."""
+    syn1: np.ndarray | None = None
+    """The inner nodes' vectors of hierarchical softmax or None."""
 
 
 # ---------------------------------------------------------------------- dispatch
@@ -380,11 +382,11 @@ def write_word2vec_binary(embeddings, path) -> None:
 
 # ---------------------------------------------------------------------- npz
 _NPZ_OPTIONAL = {"C": "context", "counts": "counts", "bias": "bias",
-                 "context_bias": "context_bias"}
+                 "context_bias": "context_bias", "syn1": "syn1"}
 
 
 def write_npz(embeddings, path) -> None:
-    """Write words, ``W`` and (when present) ``C``, counts and biases to an ``.npz`` file.
+    """Write words, ``W`` and (when present) ``C``, counts, biases and ``syn1`` to ``.npz``.
 
     Words are stored as a numpy unicode array, so the file loads without pickles. Numpy
     strips trailing NUL characters from such arrays, so words ending in ``"\\0"`` are

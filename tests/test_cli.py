@@ -98,6 +98,17 @@ def test_options_reach_the_model(capsys, corpus, out_dir):
     assert Embeddings.load(npz).context is None
 
 
+def test_hierarchical_softmax_option_writes_syn1(capsys, corpus, out_dir):
+    out = out_dir / "v.npz"
+    assert run(capsys, "train", "sgns", corpus, "-o", out, "--hs", "--negative", "0", "-q",
+               "--min-count", "1", "--epochs", "1", "--workers", "1")[0] == 0
+    with np.load(out) as data:
+        assert "syn1" in data.files and "C" not in data.files
+        assert data["syn1"].shape == (len(data["words"]) - 1, data["W"].shape[1])
+    status, _, err = run(capsys, "train", "cbow", corpus, "-o", out, "--negative", "0", "-q")
+    assert status != 0 and "embedlib: error: --negative=0" in err and "--hs" in err
+
+
 def test_options_are_passed_to_word2vec(capsys, corpus, out_dir, monkeypatch):
     """Every option lands in the Word2Vec parameter of the same name."""
     seen = {}
@@ -119,7 +130,7 @@ def test_options_are_passed_to_word2vec(capsys, corpus, out_dir, monkeypatch):
     assert seen == dict(sg=0, vector_size=6, window=3, negative=4, ns_exponent=0.5, sample=0.0,
                         subsample_formula="paper", min_count=1, max_vocab_size=20, epochs=1,
                         alpha=0.03, min_alpha=0.001, workers=1, seed=9, tied=True,
-                        softmax=True, cbow_exact=True, verbose=False)
+                        softmax=True, hs=False, cbow_exact=True, verbose=False)
     seen.clear()
     assert run(capsys, "train", "sgns", corpus, "-o", out_dir / "v.txt", "-q",
                "--min-count", "1", "--epochs", "1", "--workers", "1")[0] == 0

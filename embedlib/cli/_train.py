@@ -93,6 +93,8 @@ def _word2vec_opts(sg: int) -> tuple[_Opt, ...]:
         _Opt("negative", int, None, "K"),
         _Opt("ns_exponent", float, "noise distribution = unigram frequency ** P", "P"),
         _Opt("softmax", bool),
+        _Opt("hs", bool, "hierarchical softmax over a Huffman tree of the word counts (alone "
+                         "with --negative 0, or beside negative sampling)"),
         _Opt("sample", float, None, "T"),
         _Opt("subsample_formula", str, choices=SUBSAMPLE_FORMULAS),
         _Opt("alpha", float, "initial learning rate (decays linearly to the final one)", "A",
