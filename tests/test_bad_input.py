@@ -228,7 +228,7 @@ CASES = [
          "--sample must be in [0, 1], got nan"),
     Case("--window 0", "train sgns {good_txt} -o {old} --window 0", 1, "--window must be"),
     Case("--negative 0", "train cbow {good_txt} -o {old} --negative 0", 1,
-         "--negative must be in [1, 1000], got 0"),
+         "--negative 0 leaves no output layer to train: turn on --hs or --softmax"),
     Case("--workers 0", "train sgns {good_txt} -o {old} --workers 0", 1,
          "--workers must be in [1, 1024], got 0"),
     Case("--epochs 0", "train glove {good_txt} -o {old} --epochs 0", 1, "--epochs must be"),
