@@ -229,6 +229,8 @@ CASES = [
     Case("--window 0", "train sgns {good_txt} -o {old} --window 0", 1, "--window must be"),
     Case("--negative 0", "train cbow {good_txt} -o {old} --negative 0", 1,
          "--negative 0 leaves no output layer to train: turn on --hs or --softmax"),
+    Case("--bias with --hs", "train sgns {good_txt} -o {old} --bias --hs", 1,
+         "--bias is not defined for hierarchical softmax", absent=("bias=",)),
     Case("--workers 0", "train sgns {good_txt} -o {old} --workers 0", 1,
          "--workers must be in [1, 1024], got 0"),
     Case("--epochs 0", "train glove {good_txt} -o {old} --epochs 0", 1, "--epochs must be"),
