@@ -130,9 +130,9 @@ class Data:
         else:
             self.corpus = embedlib.Corpus.from_sentences(
                 _lines(corpus_path, spec["lines"]), min_count=spec["min_count"])
-            self.analogies = embedlib.evaluation_file("questions-words")
-            self.pairs = {"wordsim353": embedlib.evaluation_file("wordsim353"),
-                          "simlex999": embedlib.evaluation_file("simlex999")}
+            self.analogies = embedlib.evaluation.evaluation_file("questions-words")
+            self.pairs = {"wordsim353": embedlib.evaluation.evaluation_file("wordsim353"),
+                          "simlex999": embedlib.evaluation.evaluation_file("simlex999")}
         self.counts = {}
 
     def cooccurrence(self, window: int):
@@ -264,11 +264,14 @@ def paired(result: dict, a: str, b: str, name: str, output_a: str = "W",
 
 # -------------------------------------------------------------------- provenance and output
 def provenance() -> dict:
+    """The embedlib that ran: its version, and the commit of the checkout it was imported
+    from (with whether its code had changes not committed), the date and the machine."""
     import embedlib
+    source = Path(embedlib.__file__).resolve().parent
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, capture_output=True,
                                 text=True, check=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "embedlib"], cwd=ROOT,
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "."], cwd=source,
                                     capture_output=True, text=True).stdout.strip())
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = None, None
@@ -314,8 +317,10 @@ def main(argv=None) -> int:
         corpora.remove("nltk")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+    start = time.perf_counter()
+
     def log(line):
-        print(line, flush=True)
+        print(f"[{time.perf_counter() - start:7.0f} s] {line}", flush=True)
 
     with tempfile.TemporaryDirectory() as tmp:
         for cname in corpora:
