@@ -54,6 +54,13 @@ def test_the_smoke_run_writes_one_file_per_corpus_and_model(smoke):
         assert result["config"] == X.part(c, next(iter(result["config"]["corpus"])), model)
 
 
+def test_the_curve_stops_when_doubling_the_epochs_no_longer_helps():
+    assert not X.stopped({"1": 0.1}, 0.005)
+    assert not X.stopped({"1": 0.1, "2": 0.2}, 0.005)
+    assert X.stopped({"1": 0.1, "2": 0.2, "4": 0.204}, 0.005)
+    assert X.stopped({"1": 0.3, "2": 0.2}, 0.005)
+
+
 def test_glove_is_not_trained_twice_for_its_biases():
     c = X.config()
     assert set(X.variants(c, "glove")) == {"untied", "tied", "untied_half"}

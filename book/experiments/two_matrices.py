@@ -15,9 +15,10 @@ For each corpus (the whole NLTK mix, 3.8M tokens, and the planted corpus) and ea
 
 GloVe always has its biases, so for GloVe ``untied_bias`` is ``untied`` and ``tied_bias`` is
 ``tied``; those are not trained twice. Each (corpus, model, variant) is first trained with one
-seed for every epoch count of a grid (the *curve*); the epoch count used for the five seeds is
-the smallest on the grid whose score is within ``tolerance`` of the best one, so that each model
-is trained until its scores stop improving, not for a time budget. Every untied model is scored
+seed for the epoch counts of a doubling grid (the *curve*) until doubling the epochs no longer
+improves the score by more than ``tolerance``; the epoch count used for the five seeds is the
+smallest on the curve whose score is within ``tolerance`` of the best one, so that each model is
+trained until its scores stop improving, not for a time budget. Every untied model is scored
 with W, C, W + C and [W, C]; the scores: the final training loss, WordSim353 and SimLex-999
 (Spearman), analogy accuracy with its coverage (questions-words.txt for the NLTK mix, the
 planted analogies for the planted corpus) and the *noise-pair score*, the mean score of a pair
@@ -75,7 +76,7 @@ CONFIG = {
         "tied_bias": {"tied": True, "bias": True},
         "untied_half": {"half": True},
     },
-    "grids": {"word2vec": [1, 2, 3, 5, 8, 12, 20], "glove": [5, 10, 20, 40, 80]},
+    "grids": {"word2vec": [1, 2, 4, 8, 16, 32], "glove": [5, 10, 20, 40, 80, 160]},
     "tolerance": 0.005,
     "seeds": [1, 2, 3, 4, 5],
     "noise_exponent": 0.75,
@@ -203,6 +204,13 @@ def headline(data: Data, result: dict) -> float:
     return float(np.mean([v for k, v in result["outputs"]["W"].items() if k != "coverage"]))
 
 
+def stopped(curve: dict, tolerance: float) -> bool:
+    """Whether the curve has stopped improving: its last point (twice the epochs of the one
+    before) is not better than the best before it by more than ``tolerance``."""
+    scores = list(curve.values())
+    return len(scores) >= 2 and scores[-1] <= max(scores[:-1]) + tolerance
+
+
 def choose_epochs(curve: dict, tolerance: float) -> int:
     """The smallest epoch count on the grid whose score is within ``tolerance`` of the best."""
     best = max(curve.values())
@@ -221,6 +229,8 @@ def run_one(data: Data, c: dict, model_name: str, log) -> dict:
                        c["noise_exponent"])
             curve[str(epochs)] = headline(data, r)
             log(f"{data.name} {model_name} {vname} epochs {epochs}: {curve[str(epochs)]:.4f}")
+            if stopped(curve, c["tolerance"]):
+                break
         out["curves"][vname] = curve
         epochs = out["epochs"][vname] = choose_epochs(curve, c["tolerance"])
         for seed in c["seeds"]:
