@@ -223,6 +223,8 @@ class Model:
         name = os.fspath(path)
         if not os.path.isfile(name):
             raise FileNotFoundError(f"model file not found: {name}")
+        if not zipfile.is_zipfile(name):
+            raise ValueError(f"{name}: not a saved model (not an .npz archive)")
         try:
             with np.load(name, allow_pickle=False) as data:
                 arrays = {key: data[key] for key in data.files}

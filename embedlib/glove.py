@@ -194,7 +194,9 @@ class GloVe(CountModel):
         ``data``: None trains on ``cooccurrence_`` (the matrix of :meth:`build_vocab`,
         :meth:`fit`, the last :meth:`train`, or the one a saved model holds); a matrix of
         the vocabulary's shape; or a corpus, counted with the model's vocabulary (its
-        other words are dropped). New data becomes ``cooccurrence_``. AdaGrad goes on
+        other words are dropped). New data becomes ``cooccurrence_``; data with the same
+        nonzeros as ``cooccurrence_`` (the same corpus counted again) keeps the order of
+        the nonzeros reached, so it goes on exactly as ``data=None``. AdaGrad goes on
         from the accumulators reached (GloVe has no learning-rate schedule), and each
         epoch visits the nonzeros in a fresh order drawn from the one reached, so
         ``train(epochs=5)`` twice on a model made with ``epochs=10`` gives exactly the
@@ -241,8 +243,9 @@ class GloVe(CountModel):
                                 "a corpus: train it on a matrix")
             X = self._count(Corpus.coerce_to(data, self.vocab_,
                                              encoding_errors=encoding_errors))
+        if not _same_matrix(X, vars(self).get("cooccurrence_")):
+            self._order = None      # a fresh order of the new nonzeros
         self.cooccurrence_ = X
-        self._order = None      # a fresh order of the new nonzeros
         return X
 
     def _start(self, n: int) -> None:
@@ -473,6 +476,14 @@ def _deal_order(order, other, bucket, T, B, seeds):
     cursor = starts[:-1][None, :] + np.cumsum(counts, axis=0) - counts
     run_threads(lambda t, _: K.gather(order, bucket, *blocks[t], cursor[t], other), T)
     return other, order, starts
+
+
+def _same_matrix(X, Y) -> bool:
+    """Whether two CSR matrices hold the same nonzeros in the same order (then training on
+    X goes on in the order of the nonzeros reached on Y)."""
+    return (Y is not None and X.shape == Y.shape and X.nnz == Y.nnz
+            and np.array_equal(X.indptr, Y.indptr) and np.array_equal(X.indices, Y.indices)
+            and np.array_equal(X.data, Y.data))
 
 
 def _finite(*arrays) -> bool:

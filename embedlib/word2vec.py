@@ -335,7 +335,9 @@ class Word2Vec(Model):
         handoff = vars(self).pop("_handoff", None)
         if handoff is not None and handoff[0] == _corpus_key(corpus):
             return handoff[1]
-        return Corpus.coerce_to(corpus, self.vocab_, encoding_errors=encoding_errors)
+        corpus = Corpus.coerce_to(corpus, self.vocab_, encoding_errors=encoding_errors)
+        require_pairs(corpus)       # as fit: a CorpusError if there is nothing to train on
+        return corpus
 
     def _layout(self) -> dict:
         """The parameters that shape the weights, as they are now."""
