@@ -224,6 +224,14 @@ CASES = [
     Case("-o where no file can be created", "train sgns {good_txt} -o {unwritable}/v.txt "
          + FAST, 1, "cannot write {unwritable}/v.txt: cannot create a file in",
          absent=(".tmp", "corpus "), needs="unwritable"),
+    Case("-o with a .bz2 name", "train glove {good_txt} -o {out}/v.bz2 " + FAST, 1,
+         "v.bz2: .bz2 files are not supported", absent=("corpus ", "epoch ")),
+    Case("-o with an unknown extension", "train sgns {good_txt} -o {out}/v.w2v " + FAST, 1,
+         "or pass --format text, binary, npz or glove", absent=("corpus ", "format=")),
+    Case("-o x.npz.gz", "train cbow {good_txt} -o {out}/v.npz.gz " + FAST, 1,
+         "an npz file is a compressed archive already"),
+    Case("--binary and --format glove", "train sgns {good_txt} -o {out}/v --binary --format "
+         "glove", 2, "--binary conflicts with --format glove"),
     Case("--binary and a .npz name", "train sgns {good_txt} -o {out}/v.npz --binary", 2,
          "--binary conflicts with the output name"),
     # ------------------------------------------------------------- train: --tmp-dir

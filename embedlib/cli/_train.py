@@ -167,11 +167,15 @@ def _add_train_command(train_sub, name: str, table: Options, *, model: Callable,
                     help="text file (plain or .gz), one sentence per line, tokens separated "
                          "by white space")
     io.add_argument("-o", "--output", required=True, metavar="VECTORS",
-                    help="output file: word2vec text format, or the binary format with "
-                         "--binary or a .bin name; a .npz name writes embedlib's npz with "
-                         "the context matrix and counts")
+                    help="output file, its format from --format or the extension: .txt, .vec "
+                         "word2vec text, .bin binary, .npz embedlib's npz (with the context "
+                         "matrix, counts and biases); .gz after .txt, .vec, .bin compresses; "
+                         "no extension: text")
+    table.add(io, "format", "--format", choices=formats.FORMATS,
+              help="format of VECTORS (default: from its extension); glove is the Stanford "
+                   "GloVe text format, without a header line")
     io.add_argument("--binary", action="store_true",
-                    help="write the word2vec binary format")
+                    help="write the word2vec binary format (as --format binary)")
     if getattr(cls, "_stats_class", None) is not None:    # models that can be saved whole
         io.add_argument("--save-model", metavar="MODEL",
                         help="also save the whole model (.npz) to train it further with "
@@ -218,18 +222,25 @@ def add_train_commands(sub, table: Options) -> None:
 
 # ---------------------------------------------------------------------- the run
 def _output_format(args) -> str:
-    """The output format: the extension's (.txt/.vec, .bin, .npz) or text / --binary."""
-    path = args.output
-    try:
-        implied = formats.infer_format(path)
-    except ValueError:
-        implied = None
-    if args.binary and implied in ("text", "npz"):
-        args.parser.error(f"--binary conflicts with the output name {path}, which "
-                          f"implies the {implied} format")
-    if implied is not None:
-        return implied
-    return "binary" if args.binary else "text"
+    """The output format, before any work: --format, --binary, or the extension's (text
+    without one); a name the library would refuse (``.bz2``, an unknown extension without
+    --format) is an error now, not after training."""
+    path, fmt = args.output, getattr(args, dest("format"))
+    if args.binary:
+        if fmt not in (None, "binary"):
+            args.parser.error(f"--binary conflicts with --format {fmt}")
+        try:
+            implied = formats.infer_format(path)
+        except ValueError:
+            implied = None
+        if implied in ("text", "npz"):
+            args.parser.error(f"--binary conflicts with the output name {path}, which "
+                              f"implies the {implied} format")
+        fmt = "binary"
+    if fmt is None and not os.path.splitext(os.path.basename(path))[1]:
+        fmt = "text"                                   # no extension: word2vec text
+    with reported():
+        return formats.resolve_format(path, fmt)
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -268,8 +279,8 @@ def check_vectors(wv, n_words: int, output: str) -> None:
                             f"{output} was not written")
 
 
-_FORMAT_NAMES = {"text": "word2vec text format", "binary": "word2vec binary format",
-                 "npz": "npz"}
+FORMAT_NAMES = {"text": "word2vec text format", "binary": "word2vec binary format",
+                "npz": "npz", "glove": "GloVe text format"}   # one for each formats.FORMATS
 
 
 def run_train(args) -> int:
@@ -307,7 +318,7 @@ def run_train(args) -> int:
             remove_spill_directories(params["tmp_dir"], mine=True)
         raise
     info(f"wrote {args.output} ({len(wv):,} words x {wv.vector_size} dims, "
-         f"{_FORMAT_NAMES[fmt]})")
+         f"{FORMAT_NAMES[fmt]})")
     if args.save_model is not None:
         info(f"wrote {args.save_model} ({type(model).__name__} model, "
              f"{model.epochs_trained_} epochs trained)")
