@@ -26,16 +26,14 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import json
 import math
 import os
-import zipfile
 from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._atomic import atomic_write
+from ._model_files import read_model_file, write_model_file
 from ._checks import check_callbacks, check_choice, check_directory, check_int, parse_memory
 from ._errors import (CorpusError, NotFittedError, ParameterError, ParameterTypeError,
                       TrainingError, spell)
@@ -197,20 +195,10 @@ class Model:
             raise TypeError(f"{type(self).__name__} models cannot be saved whole; save "
                             "their vectors with model.wv.save(path)")
         arrays, state = self._saved_state(**options)
-        words = arrays.get("words")
-        if words is not None:
-            for i, w in enumerate(words):
-                if w.endswith("\0"):
-                    raise ValueError(f"word {w!r} (row {i}) ends with NUL, which npz cannot "
-                                     "store")
-            arrays["words"] = np.array(words, dtype=str)
-        meta = dict(model=type(self).__name__, format=MODEL_FORMAT, embedlib=_version(),
-                    params={k: _jsonable(v) for k, v in self.get_params().items()
-                            if k != "callbacks"},
-                    state=state, history=[dataclasses.asdict(h) for h in self.history_])
-        arrays["model"] = np.array(json.dumps(meta))
-        with atomic_write(path, "wb") as f:
-            np.savez(f, **arrays)
+        params = {k: v for k, v in self.get_params().items() if k != "callbacks"}
+        write_model_file(path, arrays, dict(
+            model=type(self).__name__, format=MODEL_FORMAT, params=params, state=state,
+            history=[dataclasses.asdict(h) for h in self.history_]))
 
     @classmethod
     def load(cls, path):
@@ -221,23 +209,8 @@ class Model:
         this class (a file of vectors, another model, another layout).
         """
         name = os.fspath(path)
-        if not os.path.isfile(name):
-            raise FileNotFoundError(f"model file not found: {name}")
-        if not zipfile.is_zipfile(name):
-            raise ValueError(f"{name}: not a saved model (not an .npz archive)")
-        try:
-            with np.load(name, allow_pickle=False) as data:
-                arrays = {key: data[key] for key in data.files}
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
-            raise ValueError(f"{name}: not a saved model ({e})") from None
-        if "model" not in arrays:
-            raise ValueError(f"{name}: not a saved embedlib model (no array 'model'); a file "
-                             "of vectors is read with Embeddings.load")
-        try:
-            meta = json.loads(str(arrays.pop("model")))
-            kind = meta["model"]
-        except (ValueError, KeyError, TypeError) as e:
-            raise ValueError(f"{name}: the model description is not valid ({e})") from None
+        meta, arrays = read_model_file(name)
+        kind = meta["model"]
         if cls is Model and kind in Model._classes:
             return Model._classes[kind].load(path)
         if kind != cls.__name__:
@@ -422,24 +395,6 @@ def saved_array(arrays: dict, key: str, shape=None, dtype=None) -> np.ndarray:
     if shape is not None and a.shape != tuple(shape):
         raise ValueError(f"array {key!r} has shape {a.shape}, expected {tuple(shape)}")
     return a if dtype is None else a.astype(dtype, copy=False)
-
-
-def _version() -> str:
-    """The installed embedlib's version, as its metadata gives it."""
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version("embedlib")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-def _jsonable(value):
-    """A parameter value as JSON can hold it (numpy scalars and paths as Python values)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    return value
 
 
 def _words_of(vocab, n: int):

@@ -327,14 +327,17 @@ def cooccurrence(corpus: Corpus, window: int = 10, *, weighting: str = "harmonic
                                  spill_dir.name if spill_dir else None)
         del index
         X = _assemble(pieces, row_nnz, V)
-        logger.info("%s: co-occurrences of %d words (window %d, %s, %s): %d nonzeros in "
-                    "%.2f s", corpus.source or "the corpus", V, window, weighting,
-                    "both sides" if symmetric else "left context", X.nnz,
-                    time.perf_counter() - t0)
+        _log_count(corpus, X, window, weighting, symmetric, time.perf_counter() - t0)
         return X
     finally:
         if spill_dir is not None:
             spill_dir.cleanup()
+
+
+def _log_count(corpus, X, window, weighting, symmetric, seconds) -> None:
+    logger.info("%s: co-occurrences of %d words (window %d, %s, %s): %d nonzeros in %.2f s",
+                corpus.source or "the corpus", X.shape[0], window, weighting,
+                "both sides" if symmetric else "left context", X.nnz, seconds)
 
 
 def _index(tokens, offsets, V: int) -> Index:
