@@ -144,7 +144,7 @@ def _check_compression(name: str) -> None:
 
 
 def resolve_format(path, format=None) -> str:
-    """The format :func:`save` and :func:`load` use: ``format`` (one of :data:`FORMATS`) or,
+    """The format :func:`save` and :func:`load` use: ``format`` (one of ``FORMATS``) or,
     if None, the extension's; a ValueError for a name they refuse (``.bz2``, ``.npz.gz``)."""
     if format is None:
         return infer_format(path)
