@@ -104,7 +104,7 @@ def known_corpus(model, corpus, encoding_errors) -> Corpus:
     if handoff is not None and handoff[0] == corpus_key(corpus):
         return handoff[1]
     corpus = Corpus.coerce_to(corpus, model.vocab_, encoding_errors=encoding_errors)
-    require_pairs(corpus)
+    require_pairs(corpus, model_vocab=True)
     return corpus
 
 

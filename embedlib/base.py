@@ -351,9 +351,10 @@ class CountModel(Model):
         self.cooccurrence_ = X
         return X
 
-    def _count(self, corpus) -> sp.csr_matrix:
-        """The co-occurrences of an encoded corpus, with the model's counting parameters."""
-        require_pairs(corpus)
+    def _count(self, corpus, model_vocab: bool = False) -> sp.csr_matrix:
+        """The co-occurrences of an encoded corpus, with the model's counting parameters
+        (``model_vocab``: see :func:`require_pairs`)."""
+        require_pairs(corpus, model_vocab)
         return check_cooccurrence(cooccurrence(
             corpus, self.window, weighting=self.weighting, symmetric=self.symmetric,
             memory_limit=self.memory_limit, tmp_dir=self.tmp_dir, workers=self.workers))
@@ -362,17 +363,19 @@ class CountModel(Model):
         raise NotImplementedError
 
 
-def require_pairs(corpus: Corpus) -> None:
+def require_pairs(corpus: Corpus, model_vocab: bool = False) -> None:
     """A :class:`~embedlib.corpus.CorpusError` unless some sentence of ``corpus`` has two
     in-vocabulary words: otherwise no word has a context word, and there is neither a
-    training example (word2vec) nor a co-occurrence (GloVe, PPMI) to learn from."""
+    training example (word2vec) nor a co-occurrence (GloVe, PPMI) to learn from.
+    ``model_vocab``: the corpus was read with a trained model's vocabulary (not its own)."""
     lengths = np.diff(corpus.offsets)
     if len(lengths) and lengths.max() >= 2:
         return
     where = corpus.source or "the corpus"
     dropped = corpus.n_raw_tokens - corpus.n_tokens
-    rare = (f" Or lower {spell('min_count')}: {dropped:,} tokens were dropped as too rare."
-            if dropped else "")
+    rare = "" if not dropped else (
+        f" {dropped:,} tokens are not in the model's vocabulary." if model_vocab else
+        f" Or lower {spell('min_count')}: {dropped:,} tokens were dropped as too rare.")
     raise CorpusError(
         f"{where}: no sentence has two in-vocabulary words, so no word has a context to "
         f"learn from ({len(lengths):,} sentences, {corpus.n_tokens:,} tokens kept of "

@@ -236,7 +236,7 @@ class GloVe(CountModel):
                 raise TypeError("this model was fit on a matrix with a list of words, not on "
                                 "a corpus: train it on a matrix")
             X = self._count(Corpus.coerce_to(data, self.vocab_,
-                                             encoding_errors=encoding_errors))
+                                             encoding_errors=encoding_errors), True)
         if not T.same_matrix(X, vars(self).get("cooccurrence_")):
             self._order = None      # a fresh order of the new nonzeros
         self.cooccurrence_ = X

@@ -88,6 +88,7 @@ def make_inputs(root: Path) -> SimpleNamespace:
     text("one.txt", "".join(f"w{i % 7}\n" for i in range(300)))                 # one token a line
     text("rare.txt", "".join(f"common x{i}\n" for i in range(50)))   # the pair's other word is rare
     text("empty.txt", "")
+    text("known.txt", "t0w0 zz\nt1w1\nqq t2w2 yy\n")   # one known word a line
     text("nul.txt", "a b c\nd e\x00f g\n")
     text("nul.txt.gz", gzip.compress(b"a\x00b c\n"))
     text("utf16.txt", "hello world\n".encode("utf-16"))
@@ -320,6 +321,10 @@ CASES = [
          "corpus file not found"),
     Case("continue: a corpus without the model's words", "continue {model_npz} {one_txt} "
          "--epochs 1 -q", 1, "no token is in the given vocabulary"),
+    Case("continue: no pair of the model's words", "continue {model_npz} {known_txt} "
+         "--epochs 1 -q", 1, "(3 sentences, 3 tokens kept of 6); each line is a sentence: is the "
+         "corpus one word per line? 3 tokens are not in the model's vocabulary.",
+         absent=("--min-count", "min_count")),
     Case("continue: GloVe fit on a matrix", "continue {glove_matrix_npz} {good_txt} --epochs 1",
          1, "the model was fit on a co-occurrence matrix, not on a corpus"),
     # ------------------------------------------------------------- eval and neighbors
