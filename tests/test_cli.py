@@ -150,7 +150,7 @@ def test_options_are_passed_to_word2vec(capsys, corpus, out_dir, monkeypatch):
     assert seen == dict(sg=0, vector_size=6, window=3, negative=4, ns_exponent=0.5, sample=0.0,
                         subsample_formula="paper", min_count=1, max_vocab_size=20, epochs=1,
                         alpha=0.03, min_alpha=0.001, workers=1, seed=9, tied=True,
-                        softmax=True, hs=False, cbow_exact=True, bias=True, verbose=False)
+                        softmax=True, hs=False, bias=True, cbow_exact=True, verbose=False)
     seen.clear()
     assert run(capsys, "train", "sgns", corpus, "-o", out_dir / "v.txt", "-q",
                "--min-count", "1", "--epochs", "1", "--workers", "1")[0] == 0
