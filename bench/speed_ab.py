@@ -1,6 +1,7 @@
 """Training speed of two versions of embedlib, side by side: word2vec epochs, and GloVe.
 
     python bench/speed_ab.py OLD_TREE NEW_TREE [--rounds 5] [--workers 2] [--glove]
+                             [--new-kw JSON]
 
 Each measurement is a fresh process with one tree on ``PYTHONPATH``: it encodes the corpus
 (not timed), then trains skip-gram for one epoch and CBOW for two (dim 100, window 5,
@@ -10,6 +11,9 @@ first 15,000 lines. The two trees run alternately (A B B A ...), so that a chang
 machine's load falls on both; the report gives, per model, the median seconds per epoch
 of each tree, their ratio (new / old: below 1 is faster) and the load average before and
 after. Kernels are compiled (or loaded from the Numba cache) in a warm-up process first.
+
+``--new-kw '{"bias": true}'`` adds Word2Vec parameters to the new tree's runs only: with the
+same tree twice, the cost of a feature (``bench/speed_ab.py . . --new-kw '{"bias": true}'``).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ CHILD = r"""
 import gzip, json, sys
 from embedlib import Corpus, GloVe, Word2Vec, cooccurrence
 path, workers, glove, quick = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4] == "1"
+extra = json.loads(sys.argv[5])
 if quick:
     with gzip.open(path, "rt") as f:
         corpus = Corpus.from_sentences([l.split() for _, l in zip(range(300), f)], min_count=1)
@@ -35,7 +40,7 @@ else:
     corpus = Corpus.from_file(path, min_count=5)
 out = {}
 kw = dict(vector_size=100, window=5, negative=5, sample=1e-3, workers=workers, seed=1,
-          verbose=False)
+          verbose=False, **extra)
 out["sgns"] = [s.seconds for s in Word2Vec(sg=1, epochs=1, **kw).fit(corpus).history_]
 out["cbow"] = [s.seconds for s in Word2Vec(sg=0, epochs=2, **kw).fit(corpus).history_]
 if glove:
@@ -48,10 +53,12 @@ print(json.dumps(out))
 """
 
 
-def measure(tree: str, corpus: str, workers: int, glove: bool, quick: bool = False) -> dict:
+def measure(tree: str, corpus: str, workers: int, glove: bool, quick: bool = False,
+            extra: str = "{}") -> dict:
     env = dict(os.environ, PYTHONPATH=tree)
     r = subprocess.run([sys.executable, "-c", CHILD, corpus, str(workers), str(int(glove)),
-                        str(int(quick))], env=env, capture_output=True, text=True, check=True)
+                        str(int(quick)), extra], env=env, capture_output=True, text=True,
+                       check=True)
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
@@ -63,16 +70,19 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--glove", action="store_true")
+    p.add_argument("--new-kw", default="{}", help="JSON: Word2Vec parameters of the new runs")
     args = p.parse_args(argv)
     trees = {"old": args.old, "new": args.new}
-    for tree in trees.values():          # compile or load the kernels once
-        measure(tree, args.corpus, args.workers, args.glove, quick=True)
+    extra = {"old": "{}", "new": args.new_kw}
+    for name, tree in trees.items():     # compile or load the kernels once
+        measure(tree, args.corpus, args.workers, args.glove, quick=True, extra=extra[name])
     load0 = os.getloadavg()
     times = {name: {} for name in trees}
     for r in range(args.rounds):
         order = ("old", "new") if r % 2 == 0 else ("new", "old")
         for name in order:
-            got = measure(trees[name], args.corpus, args.workers, args.glove)
+            got = measure(trees[name], args.corpus, args.workers, args.glove,
+                          extra=extra[name])
             for model, seconds in got.items():
                 times[name].setdefault(model, []).extend(seconds)
             print(f"round {r + 1} {name}: " + ", ".join(

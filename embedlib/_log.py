@@ -3,8 +3,9 @@
 Every module logs to ``logging.getLogger(__name__)``, a child of the ``"embedlib"``
 logger, which has only a :class:`logging.NullHandler`: nothing is printed until the
 application configures logging (``logging.basicConfig(level=logging.INFO)`` shows what
-gensim users expect: vocabulary and corpus sizes, the loss and words/s of each epoch,
-the files read and written).
+gensim users expect: vocabulary and corpus sizes, the co-occurrence counts of GloVe and
+PPMI (nonzeros and seconds), the loss and words/s of each epoch, the files read and
+written).
 
 Problems a user should see without configuring anything (a vector file loaded with
 non-finite values, words ignored by a query) are :mod:`warnings`, attributed by

@@ -26,16 +26,14 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import json
 import math
 import os
-import zipfile
 from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._atomic import atomic_write
+from ._model_files import read_model_file, write_model_file
 from ._checks import check_callbacks, check_choice, check_directory, check_int, parse_memory
 from ._errors import (CorpusError, NotFittedError, ParameterError, ParameterTypeError,
                       TrainingError, spell)
@@ -197,20 +195,10 @@ class Model:
             raise TypeError(f"{type(self).__name__} models cannot be saved whole; save "
                             "their vectors with model.wv.save(path)")
         arrays, state = self._saved_state(**options)
-        words = arrays.get("words")
-        if words is not None:
-            for i, w in enumerate(words):
-                if w.endswith("\0"):
-                    raise ValueError(f"word {w!r} (row {i}) ends with NUL, which npz cannot "
-                                     "store")
-            arrays["words"] = np.array(words, dtype=str)
-        meta = dict(model=type(self).__name__, format=MODEL_FORMAT, embedlib=_version(),
-                    params={k: _jsonable(v) for k, v in self.get_params().items()
-                            if k != "callbacks"},
-                    state=state, history=[dataclasses.asdict(h) for h in self.history_])
-        arrays["model"] = np.array(json.dumps(meta))
-        with atomic_write(path, "wb") as f:
-            np.savez(f, **arrays)
+        params = {k: v for k, v in self.get_params().items() if k != "callbacks"}
+        write_model_file(path, arrays, dict(
+            model=type(self).__name__, format=MODEL_FORMAT, params=params, state=state,
+            history=[dataclasses.asdict(h) for h in self.history_]))
 
     @classmethod
     def load(cls, path):
@@ -221,21 +209,8 @@ class Model:
         this class (a file of vectors, another model, another layout).
         """
         name = os.fspath(path)
-        if not os.path.isfile(name):
-            raise FileNotFoundError(f"model file not found: {name}")
-        try:
-            with np.load(name, allow_pickle=False) as data:
-                arrays = {key: data[key] for key in data.files}
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
-            raise ValueError(f"{name}: not a saved model ({e})") from None
-        if "model" not in arrays:
-            raise ValueError(f"{name}: not a saved embedlib model (no array 'model'); a file "
-                             "of vectors is read with Embeddings.load")
-        try:
-            meta = json.loads(str(arrays.pop("model")))
-            kind = meta["model"]
-        except (ValueError, KeyError, TypeError) as e:
-            raise ValueError(f"{name}: the model description is not valid ({e})") from None
+        meta, arrays = read_model_file(name)
+        kind = meta["model"]
         if cls is Model and kind in Model._classes:
             return Model._classes[kind].load(path)
         if kind != cls.__name__:
@@ -376,9 +351,10 @@ class CountModel(Model):
         self.cooccurrence_ = X
         return X
 
-    def _count(self, corpus) -> sp.csr_matrix:
-        """The co-occurrences of an encoded corpus, with the model's counting parameters."""
-        require_pairs(corpus)
+    def _count(self, corpus, model_vocab: bool = False) -> sp.csr_matrix:
+        """The co-occurrences of an encoded corpus, with the model's counting parameters
+        (``model_vocab``: see :func:`require_pairs`)."""
+        require_pairs(corpus, model_vocab)
         return check_cooccurrence(cooccurrence(
             corpus, self.window, weighting=self.weighting, symmetric=self.symmetric,
             memory_limit=self.memory_limit, tmp_dir=self.tmp_dir, workers=self.workers))
@@ -387,17 +363,19 @@ class CountModel(Model):
         raise NotImplementedError
 
 
-def require_pairs(corpus: Corpus) -> None:
+def require_pairs(corpus: Corpus, model_vocab: bool = False) -> None:
     """A :class:`~embedlib.corpus.CorpusError` unless some sentence of ``corpus`` has two
     in-vocabulary words: otherwise no word has a context word, and there is neither a
-    training example (word2vec) nor a co-occurrence (GloVe, PPMI) to learn from."""
+    training example (word2vec) nor a co-occurrence (GloVe, PPMI) to learn from.
+    ``model_vocab``: the corpus was read with a trained model's vocabulary (not its own)."""
     lengths = np.diff(corpus.offsets)
     if len(lengths) and lengths.max() >= 2:
         return
     where = corpus.source or "the corpus"
     dropped = corpus.n_raw_tokens - corpus.n_tokens
-    rare = (f" Or lower {spell('min_count')}: {dropped:,} tokens were dropped as too rare."
-            if dropped else "")
+    rare = "" if not dropped else (
+        f" {dropped:,} tokens are not in the model's vocabulary." if model_vocab else
+        f" Or lower {spell('min_count')}: {dropped:,} tokens were dropped as too rare.")
     raise CorpusError(
         f"{where}: no sentence has two in-vocabulary words, so no word has a context to "
         f"learn from ({len(lengths):,} sentences, {corpus.n_tokens:,} tokens kept of "
@@ -420,24 +398,6 @@ def saved_array(arrays: dict, key: str, shape=None, dtype=None) -> np.ndarray:
     if shape is not None and a.shape != tuple(shape):
         raise ValueError(f"array {key!r} has shape {a.shape}, expected {tuple(shape)}")
     return a if dtype is None else a.astype(dtype, copy=False)
-
-
-def _version() -> str:
-    """The installed embedlib's version, as its metadata gives it."""
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version("embedlib")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-def _jsonable(value):
-    """A parameter value as JSON can hold it (numpy scalars and paths as Python values)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    return value
 
 
 def _words_of(vocab, n: int):

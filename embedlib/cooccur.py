@@ -36,12 +36,15 @@ result is the same bit for bit whatever ``memory_limit`` and ``workers`` are.
 
 The result is a ``scipy.sparse.csr_matrix`` of float64 (sums of ``1/δ`` are fractions,
 rounded at 1e-16 relative; the trainers convert what they need), with sorted indices and
-no explicit zeros; row and column ``i`` are the word ``corpus.vocab.words[i]``.
+no explicit zeros; row and column ``i`` are the word ``corpus.vocab.words[i]``. Each count
+is logged at INFO on the ``embedlib.cooccur`` logger (words, window, nonzeros, seconds).
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from collections import namedtuple
 from dataclasses import dataclass
 
@@ -60,6 +63,8 @@ __all__ = ["cooccurrence", "check_cooccurrence", "counting_memory", "distance_we
            "parse_memory", "WEIGHTINGS"]
 
 WEIGHTINGS = ("harmonic", "uniform", "linear")
+
+logger = logging.getLogger(__name__)
 
 _SCRATCH_BYTES_PER_WORD = 9     # per thread: accumulator (float64) + bitmap (1 bit), rounded up
 _ENTRY_BYTES = 12               # a finished entry: column (int32) + value (float64)
@@ -309,6 +314,7 @@ def cooccurrence(corpus: Corpus, window: int = 10, *, weighting: str = "harmonic
     plan = _plan(len(tokens), len(corpus), V, bound, memory_limit, T)  # raises if too small
     T = plan.workers
 
+    t0 = time.perf_counter()
     index = _index(tokens, offsets, V)
     rule = Rule(distance_weights(window, weighting), window, symmetric,
                 1.0 if include_self else 0.0)
@@ -320,10 +326,18 @@ def cooccurrence(corpus: Corpus, window: int = 10, *, weighting: str = "harmonic
         pieces = _count_parallel(index, rule, bound, row_nnz, ranges, plan.chunk_entries,
                                  spill_dir.name if spill_dir else None)
         del index
-        return _assemble(pieces, row_nnz, V)
+        X = _assemble(pieces, row_nnz, V)
+        _log_count(corpus, X, window, weighting, symmetric, time.perf_counter() - t0)
+        return X
     finally:
         if spill_dir is not None:
             spill_dir.cleanup()
+
+
+def _log_count(corpus, X, window, weighting, symmetric, seconds) -> None:
+    logger.info("%s: co-occurrences of %d words (window %d, %s, %s): %d nonzeros in %.2f s",
+                corpus.source or "the corpus", X.shape[0], window, weighting,
+                "both sides" if symmetric else "left context", X.nnz, seconds)
 
 
 def _index(tokens, offsets, V: int) -> Index:

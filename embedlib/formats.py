@@ -67,10 +67,9 @@ from ._errors import spell_choices
 from ._log import warn
 
 __all__ = [
-    "FORMATS", "NonFiniteWarning", "VectorData", "infer_format", "load", "save",
-    "read_word2vec_text", "write_word2vec_text", "read_glove_text", "write_glove_text",
-    "read_word2vec_binary", "write_word2vec_binary",
-    "read_npz", "write_npz",
+    "FORMATS", "NonFiniteWarning", "VectorData", "infer_format", "resolve_format", "load",
+    "save", "read_word2vec_text", "write_word2vec_text", "read_glove_text", "write_glove_text",
+    "read_word2vec_binary", "write_word2vec_binary", "read_npz", "write_npz",
 ]
 
 logger = logging.getLogger(__name__)
@@ -118,9 +117,8 @@ class VectorData(NamedTuple):
 
 # ---------------------------------------------------------------------- dispatch
 def infer_format(path) -> str:
-    """The format implied by the file extension: .txt/.vec -> "text", .bin -> "binary",
-    .npz -> "npz", each also with ``.gz`` after it (not .npz); otherwise a ValueError
-    asking for ``format=``."""
+    """The format of the extension: .txt/.vec "text", .bin "binary", .npz "npz", each also
+    with ``.gz`` after it (not .npz); otherwise a ValueError asking for ``format=``."""
     name = os.fspath(path)
     _check_compression(name)
     p = Path(name)
@@ -145,7 +143,9 @@ def _check_compression(name: str) -> None:
         raise ValueError(f"{name}: an npz file is a compressed archive already; name it .npz")
 
 
-def _resolve_format(path, format) -> str:
+def resolve_format(path, format=None) -> str:
+    """The format :func:`save` and :func:`load` use: ``format`` (one of ``FORMATS``) or,
+    if None, the extension's; a ValueError for a name they refuse (``.bz2``, ``.npz.gz``)."""
     if format is None:
         return infer_format(path)
     _check_compression(os.fspath(path))
@@ -165,7 +165,7 @@ def save(embeddings, path, format: str | None = None) -> None:
         GloVe and binary formats store the words and ``W`` only; "npz" also stores ``C``,
         counts and biases.
     """
-    fmt = _resolve_format(path, format)
+    fmt = resolve_format(path, format)
     writer = {"text": write_word2vec_text, "glove": write_glove_text,
               "binary": write_word2vec_binary, "npz": write_npz}[fmt]
     writer(embeddings, path)
@@ -199,7 +199,7 @@ def load(path, format: str | None = None, *, encoding_errors: str = "strict",
     VectorData
     """
     vio.input_path(path)  # a missing file or a directory is said before its extension
-    fmt = _resolve_format(path, format)
+    fmt = resolve_format(path, format)
     options = dict(limit=limit, nonfinite=nonfinite)
     if fmt == "npz":
         return read_npz(path, **options)

@@ -24,17 +24,14 @@ bit.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
+from . import _glove_train as T
 from . import glove_kernels as K
 from ._checks import check_choice, check_float, check_int
-from ._errors import spell
-from ._parallel import run_threads
-from ._trainer import EpochTrainer, epoch_seeds
 from .base import OUTPUTS, BaseEpochStats, CountModel, TrainingError  # noqa: F401 (as before)
 from .base import NotFittedError, saved_array
 from .cooccur import check_cooccurrence
@@ -42,9 +39,6 @@ from .corpus import Corpus, Vocabulary
 from .embeddings import Embeddings
 
 __all__ = ["GloVe", "GloVeEpochStats", "weighting_function"]
-
-_JOB = 1 << 18  # nonzeros per job: the unit of progress reports and divergence checks
-_BUCKET = 1 << 15  # nonzeros per bucket of the shuffle (128 KiB of int32 indices: in L2)
 
 
 def weighting_function(x, x_max: float = 100.0, alpha: float = 0.75) -> np.ndarray:
@@ -194,7 +188,9 @@ class GloVe(CountModel):
         ``data``: None trains on ``cooccurrence_`` (the matrix of :meth:`build_vocab`,
         :meth:`fit`, the last :meth:`train`, or the one a saved model holds); a matrix of
         the vocabulary's shape; or a corpus, counted with the model's vocabulary (its
-        other words are dropped). New data becomes ``cooccurrence_``. AdaGrad goes on
+        other words are dropped). New data becomes ``cooccurrence_``; data with the same
+        nonzeros as ``cooccurrence_`` (the same corpus counted again) keeps the order of
+        the nonzeros reached, so it goes on exactly as ``data=None``. AdaGrad goes on
         from the accumulators reached (GloVe has no learning-rate schedule), and each
         epoch visits the nonzeros in a fresh order drawn from the one reached, so
         ``train(epochs=5)`` twice on a model made with ``epochs=10`` gives exactly the
@@ -240,9 +236,10 @@ class GloVe(CountModel):
                 raise TypeError("this model was fit on a matrix with a list of words, not on "
                                 "a corpus: train it on a matrix")
             X = self._count(Corpus.coerce_to(data, self.vocab_,
-                                             encoding_errors=encoding_errors))
+                                             encoding_errors=encoding_errors), True)
+        if not T.same_matrix(X, vars(self).get("cooccurrence_")):
+            self._order = None      # a fresh order of the new nonzeros
         self.cooccurrence_ = X
-        self._order = None      # a fresh order of the new nonzeros
         return X
 
     def _start(self, n: int) -> None:
@@ -252,7 +249,7 @@ class GloVe(CountModel):
         self._order = None
 
     def _train(self, records, first, count) -> None:
-        trainer = _Trainer(self, records, first + count, vars(self).get("_order"))
+        trainer = T.Trainer(self, records, first + count, vars(self).get("_order"))
         try:
             trainer.run(first, count)
         finally:
@@ -384,96 +381,3 @@ class GloVe(CountModel):
                              "words")
         return float(K.cost_terms(self._params, X.indptr, X.indices, X.data,
                                   float(self.x_max), float(self.alpha)))
-
-
-
-class _Trainer(EpochTrainer):
-    """GloVe's epochs: a fresh random order of the nonzeros, then each thread's share."""
-
-    stats = GloVeEpochStats
-    desc = "GloVe"
-    unit = "upd"
-
-    def __init__(self, model, records, end, order=None):
-        super().__init__(model)
-        n = self.total = len(records)
-        T = self.T = max(1, min(model.n_workers, n))
-        self.records, self.params = records, model._params
-        self.step = K.Step(float(model.eta), float(model.clip), bool(model.tied))
-        dtype = np.int32 if n < 2**31 else np.int64
-        if order is not None and order.shape == (n,) and order.dtype == dtype:
-            self.order = order          # the permutation a previous run reached
-        else:
-            self.order = np.arange(n, dtype=dtype)
-        # buckets of about _BUCKET nonzeros, B per thread (T * B < 2**16)
-        B = self.B = max(1, min(n // (T * _BUCKET), (2**16 - 1) // T))
-        many = T * B > 1
-        self.other = np.empty_like(self.order) if many else None
-        self.bucket = np.empty(n, np.uint8 if T * B <= 256 else np.uint16) if many else None
-        self.seeds = epoch_seeds(model.seed, 0x676C6F76, max(model.epochs, end), T, 2)
-        self.stop = threading.Event()
-        # Divergence: a non-finite cost, or a mean cost 1000 times that of all-zero
-        # parameters (which predict log X_ij = 0); clipping can keep an exploding run finite.
-        self.zero_cost = float(np.sum(0.5 * records["f_x"].astype(np.float64)
-                                      * records["log_x"].astype(np.float64) ** 2)) / n
-        self.limit = 1000.0 * max(self.zero_cost, 1.0)
-
-    def run_epoch(self, epoch, bar):
-        T, B, n, seeds = self.T, self.B, self.total, self.seeds[epoch]
-        if T * B == 1:
-            starts = np.array([0, n], dtype=np.int64)
-        else:
-            self.order, self.other, starts = _deal_order(self.order, self.other, self.bucket,
-                                                         T, B, seeds)
-        order, costs, progress = self.order, np.zeros(T, dtype=np.float64), [0] * T
-
-        def work(t, stop):
-            K.shuffle_buckets(order, starts, t * B, (t + 1) * B, seeds[t, 1])
-            a, b = int(starts[t * B]), int(starts[(t + 1) * B])
-            for s in range(a, b, _JOB):
-                if stop.is_set():
-                    return
-                e = min(s + _JOB, b)
-                costs[t] += K.train_share(self.params, self.records, order, s, e, self.step)
-                progress[t] += e - s
-                if not costs[t] <= self.limit * progress[t]:  # also catches NaN
-                    stop.set()
-                    return
-
-        def postfix():
-            return dict(epoch=epoch + 1, cost=f"{costs.sum() / max(sum(progress), 1):.4f}")
-
-        run_threads(work, T, stop=self.stop, bar=bar, progress=progress, postfix=postfix)
-        self.done = sum(progress)
-        return dict(cost=float(costs.sum()) / max(self.done, 1), updates=n)
-
-    def diverged(self, stats):
-        if self.stop.is_set() or not stats.cost <= self.limit or not _finite(*self.params):
-            eta = self.model.eta
-            return (f"GloVe diverged in epoch {stats.epoch}: mean cost {stats.cost:.6g} "
-                    f"after {self.done:,} of {self.total:,} updates (NaN, infinite, or over "
-                    f"1000 times the {self.zero_cost:.4g} of all-zero parameters). Try a "
-                    f"smaller learning rate than {spell('eta', eta)} (e.g. "
-                    f"{spell('eta', eta / 10)}).")
-        return None
-
-
-def _deal_order(order, other, bucket, T, B, seeds):
-    """A fresh random split of ``order`` into T * B buckets (shuffled later by their threads;
-    thread t owns buckets t*B .. (t+1)*B - 1, which lie next to each other).
-
-    Each thread deals its block of ``order`` into random buckets; the buckets are then
-    gathered into ``other``. Returns (new order, spare array, bucket starts (T*B + 1)).
-    """
-    n = len(order)
-    blocks = [(t * n // T, (t + 1) * n // T) for t in range(T)]
-    counts = np.zeros((T, T * B), dtype=np.int64)
-    run_threads(lambda t, _: K.deal(bucket, *blocks[t], T * B, seeds[t, 0], counts[t]), T)
-    starts = np.concatenate([[0], np.cumsum(counts.sum(axis=0))])
-    cursor = starts[:-1][None, :] + np.cumsum(counts, axis=0) - counts
-    run_threads(lambda t, _: K.gather(order, bucket, *blocks[t], cursor[t], other), T)
-    return other, order, starts
-
-
-def _finite(*arrays) -> bool:
-    return all(bool(np.isfinite(a).all()) for a in arrays)

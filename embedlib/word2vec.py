@@ -19,21 +19,18 @@ reproduces the vectors bit for bit.
 
 from __future__ import annotations
 
-import math
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import _w2v_train as T
 from . import w2v_kernels as K
 from ._checks import check_choice, check_float, check_int
-from ._parallel import run_threads
-from ._trainer import EpochTrainer, epoch_seeds
 from ._errors import ParameterError, spell
-from .base import BaseEpochStats, Model, NotFittedError, TrainingError, require_pairs, saved_array
-from .corpus import Corpus, Vocabulary
+from .base import BaseEpochStats, Model, NotFittedError, TrainingError, saved_array
+from .corpus import Vocabulary
 from .huffman import huffman_tree
-from .sampling import SUBSAMPLE_FORMULAS, AliasTable, keep_probabilities, noise_distribution
+from .sampling import SUBSAMPLE_FORMULAS
 
 __all__ = ["Word2Vec", "EpochStats"]
 
@@ -246,7 +243,7 @@ class Word2Vec(Model):
         :meth:`build_vocab` then :meth:`train` of every epoch, reading the corpus once.
         """
         with self._fitting():
-            corpus = self._new_corpus(corpus, encoding_errors)
+            corpus = T.new_corpus(self, corpus, encoding_errors)
             plan, hot = self._schedule(corpus)
             self._start(corpus.vocab, extra_rows=len(plan[2]) * hot)
             self._train(corpus, plan, hot)
@@ -262,9 +259,9 @@ class Word2Vec(Model):
         the model unfitted.
         """
         with self._fitting():
-            encoded = self._new_corpus(corpus, encoding_errors)
+            encoded = T.new_corpus(self, corpus, encoding_errors)
             self._start(encoded.vocab)
-            key = _corpus_key(corpus)
+            key = T.corpus_key(corpus)
             if key is not None:   # a file: the first train() on it need not read it again
                 self._handoff = (key, encoded)
         return self
@@ -311,31 +308,15 @@ class Word2Vec(Model):
                 raise ValueError(f"all {self.epochs} planned epochs are done; pass epochs= to "
                                  f"train more (at the final rate min_alpha={self.min_alpha})")
         check_int("epochs", epochs, 1, 100_000)
-        corpus = self._known_corpus(corpus, encoding_errors)
+        corpus = T.known_corpus(self, corpus, encoding_errors)
         plan, hot = self._schedule(corpus)
-        self._make_room(len(plan[2]) * hot)
+        T.make_room(self, len(plan[2]) * hot)
         try:
             self._train(corpus, plan, hot, first=done, count=epochs)
         except TrainingError:
             self._forget()
             raise
         return self
-
-    def _new_corpus(self, corpus, encoding_errors) -> Corpus:
-        """``corpus`` encoded with a vocabulary of its own (``min_count``,
-        ``max_vocab_size``)."""
-        corpus = Corpus.coerce(corpus, min_count=self.min_count,
-                               max_vocab_size=self.max_vocab_size,
-                               encoding_errors=encoding_errors)
-        require_pairs(corpus)       # a CorpusError if there is nothing to train on
-        return corpus
-
-    def _known_corpus(self, corpus, encoding_errors) -> Corpus:
-        """``corpus`` encoded with the model's vocabulary (unknown words dropped)."""
-        handoff = vars(self).pop("_handoff", None)
-        if handoff is not None and handoff[0] == _corpus_key(corpus):
-            return handoff[1]
-        return Corpus.coerce_to(corpus, self.vocab_, encoding_errors=encoding_errors)
 
     def _layout(self) -> dict:
         """The parameters that shape the weights, as they are now."""
@@ -367,120 +348,18 @@ class Word2Vec(Model):
         return bool(self.hs) and self.negative == 0
 
     def _init_weights(self, n, extra_rows=0):
-        """W uniform in [-0.5, 0.5)/d (as the C tool), C zero (or C is W when tied), the
-        inner nodes' vectors S of hierarchical softmax zero (as the C tool's syn1).
-
-        The training matrices have rows padded with zeros to whole 64-byte cache lines and
-        start on a cache line: vector loops then need no remainder, and two threads
-        updating neighbouring rows never write to the same line. The padding stays zero
-        (its gradient is zero) and is cut off in :attr:`W_`. ``extra_rows`` at the end hold
-        each thread's private copies of the hot rows (see :func:`w2v_kernels.train_job`).
-        Without negative sampling and the softmax there is no C: the kernels get W in its
-        place (with ``tied`` set), and never write it as C.
-        """
-        d = self.vector_size
-        dp = -(-d // 16) * 16
-        rng = np.random.default_rng(self.seed)
-        W = _padded((n + extra_rows, dp), np.float32)
-        W[:n, :d] = (rng.random((n, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d)
-        C = W if self.tied or self._pure_hs else _padded((n + extra_rows, dp), np.float32)
-        S = _padded((n - 1 + extra_rows if self.hs else 0, dp), np.float32)
-        self._W, self._C, self._S = W, C, S
-        self._new_biases(n + extra_rows)
-
-    def _new_biases(self, rows, old=None):
-        """Zero biases b and b~ for ``rows`` rows (b~ is b when tied), None without
-        ``bias``; with ``old`` (a previous (b, b~)), its words' values kept."""
-        if not self.bias:
-            self._bw = self._bc = None
-            return
-        n = len(self.vocab_)
-        bw = _padded(rows, np.float32)
-        bc = bw if self.tied else _padded(rows, np.float32)
-        if old is not None:
-            bw[:n] = old[0][:n]
-            bc[:n] = old[1][:n]
-        self._bw, self._bc = bw, bc
+        """The initial weights (see :func:`embedlib._w2v_train.init_weights`)."""
+        self._W, self._C, self._S = T.init_weights(self, n, extra_rows)
+        self._bw, self._bc = T.new_biases(self, n + extra_rows)
 
     def _plan(self, corpus):
         """Cut the corpus into jobs of about batch_words tokens and deal them to workers."""
-        lengths = np.diff(corpus.offsets)
-        cum = np.cumsum(lengths)
-        n_sent = len(lengths)
-        # job boundaries at sentence ends, about batch_words tokens apart
-        targets = np.arange(self.batch_words, cum[-1], self.batch_words)
-        cuts = np.unique(np.searchsorted(cum, targets, side="left") + 1)
-        cuts = cuts[(cuts > 0) & (cuts < n_sent)]
-        bounds = np.concatenate([[0], cuts, [n_sent]]).astype(np.int64)
-        job_tokens = np.array([corpus.offsets[b] - corpus.offsets[a]
-                               for a, b in zip(bounds[:-1], bounds[1:])], dtype=np.int64)
-        n_jobs = len(job_tokens)
-        T = min(self.n_workers, n_jobs)
-        # contiguous shares with equal token counts
-        starts = np.concatenate([[0], np.cumsum(job_tokens)])
-        share_cuts = np.searchsorted(starts, np.arange(1, T) * starts[-1] / T)
-        owners = np.split(np.arange(n_jobs), share_cuts)
-        owners = [o for o in owners if len(o)]
-        return bounds, job_tokens, owners
-
-    def _kernel_args(self, corpus, plan, hot):
-        """The arguments of :func:`w2v_kernels.train_job` but the job's own: the bundles
-        (Weights, Data, Config) and one Scratch per thread."""
-        vocab = corpus.vocab
-        V, d = len(vocab), self._W.shape[1]  # the padded width
-        _, job_tokens, owners = plan
-        noise = AliasTable(noise_distribution(vocab.counts, self.ns_exponent))
-        tree = self.tree_ if self.hs else huffman_tree(np.ones(1, np.int64))  # an empty path
-        data = K.Data(corpus.tokens, corpus.offsets,
-                      keep_probabilities(vocab.counts, self.sample, self.subsample_formula),
-                      noise.prob, noise.alias, tree.codes, tree.points, tree.offsets)
-        config = K.Config(self.mode, self.window, self.negative, bool(self.cbow_exact),
-                          bool(self.tied or self._pure_hs), bool(self.compute_loss),
-                          self.learning_rate, float(self.min_alpha), hot, bool(self.hs),
-                          bool(self.bias))
-        kp = tree.max_length + 2  # a path, rounded up to an even length
-        max_len = int(np.diff(corpus.offsets).max())
-        w2 = 2 * self.window + 2                         # room to pad to an even count
-        kk = -(-(self.negative + 1) // K.BLOCK) * K.BLOCK  # padded to whole blocks
-        scratch = [K.Scratch(
-            row0=V + t * hot, total=float(max(self.epochs * int(job_tokens[o].sum()), 1)),
-            buf=_padded(max_len, np.int32), ctx=_padded(w2, np.int32),
-            outs=_padded((2, kk), np.int32), Cb=_padded((kk, d), np.float32),
-            D=_padded((w2, kk), np.float32), Wb=_padded((w2 if self.tied else 1, d), np.float32),
-            Wh0=_padded((max(hot, 1), d), np.float32), Ch0=_padded((max(hot, 1), d), np.float32),
-            h=_padded(d, np.float32), grad_h=_padded(d, np.float32),
-            scores=_padded(V if self.softmax else 1, np.float32), stats=_padded(4, np.float64),
-            nodes=_padded(kp, np.int32), signs=_padded(kp, np.float32),
-            Dh=_padded((w2, kp), np.float32), E=_padded((w2 if self.hs else 1, d), np.float32),
-            Sh0=_padded((max(hot, 1) if self.hs else 1, d), np.float32),
-            bh0=_padded((2, max(hot, 1) if self.bias else 1), np.float32))
-            for t, o in enumerate(owners)]
-        no_bias = _padded(1, np.float32)
-        bw, bc = (self._bw, self._bc) if self.bias else (no_bias, no_bias)
-        return K.Weights(self._W, self._C, self._S, bw, bc), data, config, scratch
-
-    def _make_room(self, extra_rows):
-        """Reallocate the weights if the threads need another number of private rows."""
-        n, dp = len(self.vocab_), self._W.shape[1]
-        if self._W.shape[0] == n + extra_rows:
-            return
-        W = _padded((n + extra_rows, dp), np.float32)
-        W[:n] = self._W[:n]
-        if self._C is self._W:
-            C = W
-        else:
-            C = _padded((n + extra_rows, dp), np.float32)
-            C[:n] = self._C[:n]
-        S = _padded((n - 1 + extra_rows if self.hs else 0, dp), np.float32)
-        if self.hs:
-            S[:n - 1] = self._S[:n - 1]
-        self._W, self._C, self._S = W, C, S
-        self._new_biases(n + extra_rows, (self._bw, self._bc))
+        return T.plan_jobs(corpus, self.batch_words, self.n_workers)
 
     def _train(self, corpus, plan, hot, first=0, count=None):
         """Epochs ``first .. first + count - 1`` (all by default) on the encoded corpus."""
         count = self.epochs - first if count is None else count
-        _Trainer(self, corpus, plan, hot, first + count).run(first, count)
+        T.Trainer(self, corpus, plan, hot, first + count).run(first, count)
         arrays = (self._W, self._C, self._S) + ((self._bw, self._bc) if self.bias else ())
         if not all(np.isfinite(a).all() for a in arrays):
             raise TrainingError(f"training produced non-finite vectors; try a smaller "
@@ -557,113 +436,12 @@ class Word2Vec(Model):
     _stats_class = EpochStats
 
     def _saved_state(self):
-        arrays = dict(words=self.vocab_.words, counts=self.vocab_.counts, W=self.W_)
-        if not (self.tied or self._pure_hs):
-            arrays["C"] = self.C_
-        if self.hs:
-            arrays["syn1"] = self.syn1_
-        arrays.update({k: v for k, v in self._biases().items() if v is not None})
+        arrays = dict(words=self.vocab_.words, counts=self.vocab_.counts, **T.saved_arrays(self))
         return arrays, dict(epochs_trained=int(self.epochs_trained_))
 
     def _restore(self, arrays, state):
         words = tuple(saved_array(arrays, "words").tolist())
-        n, d = len(words), self.vector_size
-        counts = saved_array(arrays, "counts", (n,), np.int64)
+        counts = saved_array(arrays, "counts", (len(words),), np.int64)
         self._start(Vocabulary(words, counts, {w: i for i, w in enumerate(words)}))
-        self._W[:n, :d] = saved_array(arrays, "W", (n, d))
-        if not (self.tied or self._pure_hs):
-            self._C[:n, :d] = saved_array(arrays, "C", (n, d))
-        if self.hs:
-            self._S[:n - 1, :d] = saved_array(arrays, "syn1", (n - 1, d))
-        if self.bias:
-            self._bw[:n] = saved_array(arrays, "bias", (n,))
-            if not self.tied:
-                self._bc[:n] = saved_array(arrays, "context_bias", (n,))
+        T.restore_weights(self, arrays)
         self.epochs_trained_ = int(state["epochs_trained"])
-
-
-class _Trainer(EpochTrainer):
-    """Word2Vec's epochs: each thread runs train_job on the jobs of its share."""
-
-    stats = EpochStats
-    desc = "word2vec"
-    unit = "word"
-
-    def __init__(self, model, corpus, plan, hot, end):
-        super().__init__(model)
-        self.bounds, self.job_tokens, self.owners = plan
-        self.total = int(self.job_tokens.sum())
-        self.weights, self.data, self.config, self.scratch = model._kernel_args(corpus, plan,
-                                                                                hot)
-        self.share_tokens = [int(self.job_tokens[o].sum()) for o in self.owners]
-        # one row per epoch up to ``end``: epoch e's streams do not depend on how many follow
-        self.seeds = epoch_seeds(model.seed, 0x77327663, max(model.epochs, end),
-                                 len(self.job_tokens))
-
-    def _totals(self) -> np.ndarray:
-        """[loss sum, examples, tokens, centers] of the epoch so far, all threads."""
-        return sum(sc.stats for sc in self.scratch)
-
-    def _mean_loss(self, tot) -> float:
-        if self.config.compute_loss and tot[1] > 0:
-            return float(tot[0] / tot[1])
-        return float("nan")
-
-    def run_epoch(self, epoch, bar):
-        for sc in self.scratch:
-            sc.stats[:] = 0
-        progress = [0] * len(self.owners)
-        seeds, bounds, job_tokens = self.seeds[epoch], self.bounds, self.job_tokens
-
-        def work(t, stop):
-            done = epoch * self.share_tokens[t]
-            for j in self.owners[t]:
-                if stop.is_set():
-                    return
-                K.train_job(self.weights, self.data, self.config, self.scratch[t], bounds[j],
-                            bounds[j + 1], float(done), seeds[j])
-                done += int(job_tokens[j])
-                progress[t] += int(job_tokens[j])
-
-        def postfix():
-            loss = self._mean_loss(self._totals())
-            return dict(epoch=epoch + 1) if math.isnan(loss) else dict(
-                epoch=epoch + 1, loss=f"{loss:.4f}")
-
-        run_threads(work, len(self.owners), progress=progress, bar=bar, postfix=postfix)
-        tot = self._totals()
-        alpha0, min_alpha = self.config.alpha, self.config.min_alpha
-        frac = (epoch + 1) / self.model.epochs
-        return dict(loss=self._mean_loss(tot), examples=int(tot[1]), words=int(tot[2]),
-                    centers=int(tot[3]),
-                    alpha_end=max(min_alpha, alpha0 - (alpha0 - min_alpha) * frac))
-
-    def diverged(self, stats):
-        if self.config.compute_loss and stats.examples > 0 and not math.isfinite(stats.loss):
-            return (f"training diverged in epoch {stats.epoch} (loss {stats.loss}); "
-                    f"try a smaller {spell('alpha')} than {self.config.alpha}")
-        return None
-
-
-def _corpus_key(corpus):
-    """What identifies a corpus file between build_vocab() and train() (path, size and
-    modification time), or None for a corpus that is not a path."""
-    if isinstance(corpus, (str, os.PathLike)):
-        try:
-            st = os.stat(corpus)
-        except OSError:
-            return None
-        return os.fspath(corpus), st.st_size, st.st_mtime_ns
-    return None
-
-
-def _padded(shape, dtype) -> np.ndarray:
-    """A zeroed array that starts on a 64-byte cache line and shares no line with any other
-    array (threads write their scratch arrays constantly; two of them in one line would
-    bounce it between cores)."""
-    dtype = np.dtype(dtype)
-    n = int(np.prod(shape))
-    pad = 128 // dtype.itemsize
-    raw = np.zeros(n + 3 * pad, dtype=dtype)
-    start = (-raw.ctypes.data % 64) // dtype.itemsize + pad
-    return raw[start:start + n].reshape(shape)

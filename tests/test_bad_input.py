@@ -88,6 +88,7 @@ def make_inputs(root: Path) -> SimpleNamespace:
     text("one.txt", "".join(f"w{i % 7}\n" for i in range(300)))                 # one token a line
     text("rare.txt", "".join(f"common x{i}\n" for i in range(50)))   # the pair's other word is rare
     text("empty.txt", "")
+    text("known.txt", "t0w0 zz\nt1w1\nqq t2w2 yy\n")   # one known word a line
     text("nul.txt", "a b c\nd e\x00f g\n")
     text("nul.txt.gz", gzip.compress(b"a\x00b c\n"))
     text("utf16.txt", "hello world\n".encode("utf-16"))
@@ -111,6 +112,7 @@ def make_inputs(root: Path) -> SimpleNamespace:
     text("junk.npz", b"not a zip file")
     text("badword.bin", b"1 2\ncaf\xe9 " + np.float32([1, 2]).tobytes() + b"\n")
     text("dup.txt", b"2 2\na 1 2\na 3 4\n")
+    _model_files(i, good, f)
     nan_npz = i / "nan.npz"
     np.savez(nan_npz, words=np.array(["a", "b"]), W=np.array([[1.0, np.nan], [1, 2]]))
     f["nan_npz"] = str(nan_npz)
@@ -124,6 +126,26 @@ def make_inputs(root: Path) -> SimpleNamespace:
     f.update(dir=str(i), out=str(root / "out"), old=str(root / "out" / "old.txt"),
              tmp=str(root / "tmp"), unwritable=_unwritable_dir(root))
     return SimpleNamespace(**f)
+
+
+def _model_files(i: Path, corpus: Path, f: dict) -> None:
+    """A saved Word2Vec model (its 2 planned epochs done), the same with another layout
+    version, cut short, a GloVe model fit on a matrix, and a file of vectors in npz."""
+    import json
+    import scipy.sparse as sp
+    model = i / "model.npz"
+    Word2Vec(**PY_FAST).fit(str(corpus)).save(model)
+    with np.load(model) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(str(arrays["model"]))
+    arrays["model"] = np.array(json.dumps(dict(meta, format=99)))
+    np.savez(i / "model_v99.npz", **arrays)
+    (i / "model_cut.npz").write_bytes(model.read_bytes()[:model.stat().st_size // 2])
+    X = sp.csr_matrix(np.ones((4, 4)) * 3.0)
+    GloVe(**PY_FAST).fit(X, vocab=list("abcd")).save(i / "glove_matrix.npz")
+    _vector_file(i / "vec.npz")
+    for name in ("model.npz", "model_v99.npz", "model_cut.npz", "glove_matrix.npz", "vec.npz"):
+        f[name.replace(".", "_")] = str(i / name)
 
 
 def toy() -> Embeddings:
@@ -203,6 +225,14 @@ CASES = [
     Case("-o where no file can be created", "train sgns {good_txt} -o {unwritable}/v.txt "
          + FAST, 1, "cannot write {unwritable}/v.txt: cannot create a file in",
          absent=(".tmp", "corpus "), needs="unwritable"),
+    Case("-o with a .bz2 name", "train glove {good_txt} -o {out}/v.bz2 " + FAST, 1,
+         "v.bz2: .bz2 files are not supported", absent=("corpus ", "epoch ")),
+    Case("-o with an unknown extension", "train sgns {good_txt} -o {out}/v.w2v " + FAST, 1,
+         "or pass --format text, binary, npz or glove", absent=("corpus ", "format=")),
+    Case("-o x.npz.gz", "train cbow {good_txt} -o {out}/v.npz.gz " + FAST, 1,
+         "an npz file is a compressed archive already"),
+    Case("--binary and --format glove", "train sgns {good_txt} -o {out}/v --binary --format "
+         "glove", 2, "--binary conflicts with --format glove"),
     Case("--binary and a .npz name", "train sgns {good_txt} -o {out}/v.npz --binary", 2,
          "--binary conflicts with the output name"),
     # ------------------------------------------------------------- train: --tmp-dir
@@ -260,6 +290,43 @@ CASES = [
          "choose from 'W', 'C', 'sum', 'concat'"),
     Case("--encoding-errors other", "train sgns {good_txt} -o {old} --encoding-errors ignore",
          2, "choose from 'strict', 'replace'"),
+    # ------------------------------------------------------------- saved models
+    Case("--save-model is -o", "train sgns {good_txt} -o {out}/v.npz --save-model "
+         "{out}/./v.npz", 1, "is the output -o {out}/v.npz: choose two files"),
+    Case("--save-model is the corpus", "train cbow {good_txt} -o {old} --save-model "
+         "{good_txt}", 1, "is the corpus {good_txt} (the same file): writing it would destroy "
+         "the corpus; choose another --save-model"),
+    Case("svd --save-model", "train svd {good_txt} -o {old} --save-model {out}/m.npz", 2,
+         "unrecognized arguments: --save-model"),
+    Case("continue: no such model", "continue {dir}/none.npz {good_txt} -o {old}", 1,
+         "model file not found: {dir}/none.npz"),
+    Case("continue: a corrupt model file", "continue {junk_npz} {good_txt} -o {old}", 1,
+         "junk.npz: not a saved model (not an .npz archive)", absent=("pickle",)),
+    Case("continue: a model file cut short", "continue {model_cut_npz} {good_txt} -q", 1,
+         "model_cut.npz: not a saved model"),
+    Case("continue: a text vector file", "continue {vec_txt} {good_txt} -o {old}", 1,
+         "vec.txt: not a saved model (not an .npz archive)", absent=("pickle",)),
+    Case("continue: an npz vector file", "continue {vec_npz} {good_txt} -o {old}", 1,
+         "vec.npz: not a saved embedlib model (no array 'model'); a file of vectors is read "
+         "with Embeddings.load"),
+    Case("continue: a model of another layout", "continue {model_v99_npz} {good_txt} -o {old}",
+         1, "model_v99.npz: model file layout 99; this embedlib reads layout 1"),
+    Case("continue: all planned epochs done", "continue {model_npz} {good_txt} -q", 1,
+         "all 2 planned epochs of the model are done; pass --epochs N to train N more"),
+    Case("continue: --epochs 0", "continue {model_npz} {good_txt} --epochs 0", 2,
+         "--epochs: must be >= 1"),
+    Case("continue: -o is the corpus", "continue {model_npz} {good_txt} -o {good_txt} "
+         "--epochs 1", 1, "is the corpus"),
+    Case("continue: no such corpus", "continue {model_npz} {dir}/none.txt --epochs 1 -q", 1,
+         "corpus file not found"),
+    Case("continue: a corpus without the model's words", "continue {model_npz} {one_txt} "
+         "--epochs 1 -q", 1, "no token is in the given vocabulary"),
+    Case("continue: no pair of the model's words", "continue {model_npz} {known_txt} "
+         "--epochs 1 -q", 1, "(3 sentences, 3 tokens kept of 6); each line is a sentence: is the "
+         "corpus one word per line? 3 tokens are not in the model's vocabulary.",
+         absent=("--min-count", "min_count")),
+    Case("continue: GloVe fit on a matrix", "continue {glove_matrix_npz} {good_txt} --epochs 1",
+         1, "the model was fit on a co-occurrence matrix, not on a corpus"),
     # ------------------------------------------------------------- eval and neighbors
     Case("neighbors: a directory", "neighbors {dir}/ king", 1,
          "vector file path is a directory, not a file: {dir}/", absent=("extension",)),
@@ -335,6 +402,10 @@ CASES = [
          attrs={"param": "min_alpha"}),
     Case("GloVe(tmp_dir=missing)", lambda f: GloVe(tmp_dir=f.dir + "/none"),
          FileNotFoundError, "tmp_dir {dir}/none does not exist"),
+    Case("Word2Vec.load: another layout", lambda f: Word2Vec.load(f.model_v99_npz),
+         ValueError, "model file layout 99; this embedlib reads layout 1"),
+    Case("GloVe.load: a Word2Vec model", lambda f: GloVe.load(f.model_npz), ValueError,
+         "holds a Word2Vec model, not a GloVe: load it with Word2Vec.load"),
     Case("PPMISVD(tmp_dir=a file)", lambda f: PPMISVD(tmp_dir=f.afile), NotADirectoryError,
          "is a file, not a directory"),
     Case("cooccurrence(memory_limit too small)", lambda f: cooccurrence(
@@ -371,6 +442,8 @@ CASES = [
          "--epochs 50 --vector-size 32", signal.SIGTERM, "corpus"), 143, "embedlib: terminated"),
     Case("SIGHUP while training", Signal("train sgns {big} -o {out}/v.npz -q --epochs 50",
          signal.SIGHUP, "corpus"), 129, "embedlib: hung up"),
+    Case("SIGTERM while continuing", Signal("continue {big_model} {big} -q --workers 2",
+         signal.SIGTERM, "corpus"), 143, "embedlib: terminated"),
     Case("SIGINT while counting", Signal("train glove {big} -o {old} -q --tmp-dir {tmp} "
          "--memory-limit {spill_limit} --workers 1 --window 15", signal.SIGINT, "spill"), 130,
          "embedlib: interrupted"),
@@ -434,6 +507,10 @@ def _message_of(case: Case, f: SimpleNamespace, capsys) -> str:
 def test_bad_input(case, tmp_path, capsys, busy_corpus, warm_cache):
     f = make_inputs(tmp_path)
     f.big, f.spill_limit = busy_corpus
+    if isinstance(case.call, Signal) and "{big_model}" in case.call.argv:
+        f.big_model = str(Path(f.dir) / "big_model.npz")   # a model of the busy corpus
+        Word2Vec(vector_size=32, epochs=50, workers=1, verbose=False).build_vocab(
+            f.big).save(f.big_model)
     if case.needs and getattr(f, case.needs) is None:
         pytest.skip(f"no {case.needs} input on this machine")
     inputs, tmp_files = _snapshot(Path(f.dir)), set(os.listdir(tempfile.gettempdir()))

@@ -59,3 +59,24 @@ def test_info_messages_gensim_users_expect(tmp_path, caplog):
     assert [m.split()[0] for name, m in messages if name == "embedlib.formats"] == \
         ["wrote", "read"]
     assert all(r.levelno == logging.INFO for r in caplog.records)
+
+
+def test_glove_counting_is_logged_like_word2vec_corpus_reading(caplog):
+    """GloVe (and PPMI) log the corpus line, then one line for the count: the words, the
+    window, the nonzeros of X and the seconds it took; then the epochs."""
+    _, corpus_tokens = topic_corpus(n_sentences=100)
+    sentences = list(corpus_tokens)
+    with caplog.at_level(logging.INFO, logger="embedlib"):
+        model = embedlib.GloVe(vector_size=8, epochs=2, min_count=1, workers=1, window=4,
+                               verbose=False).fit(sentences)
+    messages = [(r.name, r.getMessage()) for r in caplog.records]
+    names = [name for name, _ in messages]
+    assert names == ["embedlib.corpus", "embedlib.cooccur", "embedlib._trainer",
+                     "embedlib._trainer"]
+    count = messages[1][1]
+    V, nnz = len(model.words_), model.cooccurrence_.nnz
+    prefix = (f"the corpus: co-occurrences of {V} words (window 4, harmonic, both sides): "
+              f"{nnz} nonzeros in ")
+    assert count.startswith(prefix) and count.endswith(" s"), count
+    assert float(count[len(prefix):].split()[0]) >= 0
+    assert [m.split(":")[0] for _, m in messages[2:]] == ["GloVe epoch 1/2", "GloVe epoch 2/2"]

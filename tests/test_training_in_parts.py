@@ -264,3 +264,17 @@ def test_glove_fit_on_a_matrix_with_words_saves_and_trains(tmp_path):
         back.train([["w1", "w2"]], epochs=1)
     with pytest.raises(NotFittedError, match="build_vocab"):
         glove().train(epochs=1)
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_glove_k_plus_k_epochs_on_the_corpus_again_are_2k(planted, tmp_path, tied):
+    """k epochs, saved, loaded, and k more on the corpus counted again (the same nonzeros)
+    are 2k epochs bit for bit: the order of the nonzeros reached goes on."""
+    _, corpus = planted
+    whole = glove(tied=tied).fit(corpus)
+    glove(tied=tied).build_vocab(corpus).train(epochs=3).save(tmp_path / "g.npz")
+    parts = GloVe.load(tmp_path / "g.npz").train(corpus, epochs=3)
+    for name in ("W_", "C_", "b_", "b_ctx_"):
+        assert np.array_equal(getattr(parts, name), getattr(whole, name)), name
+    np.testing.assert_array_equal(parts._params.bg[:, 1], whole._params.bg[:, 1])
+    assert parts.cost_history_ == whole.cost_history_

@@ -2,7 +2,8 @@
 
 ::
 
-    embedlib train sgns|cbow|glove|svd CORPUS -o VECTORS [options]
+    embedlib train sgns|cbow|glove|svd CORPUS -o VECTORS [--save-model MODEL] [options]
+    embedlib continue MODEL CORPUS [-o OUT] [--epochs N]
     embedlib eval VECTORS [--pairs FILE ...] [--analogies FILE ...] [--json]
     embedlib neighbors VECTORS WORD [WORD ...] [--topn N]
 
@@ -24,8 +25,9 @@ follow are ignored until the clean-up is done. Output files are written only aft
 training succeeds, atomically, so a failed or stopped run leaves no partial file and keeps
 the old output.
 
-The commands live in :mod:`embedlib.cli._train` (``train``) and
-:mod:`embedlib.cli._vectors` (``eval``, ``neighbors``).
+The commands live in :mod:`embedlib.cli._train` (``train``), :mod:`embedlib.cli._continue`
+(``continue``: a saved model trained further) and :mod:`embedlib.cli._vectors` (``eval``,
+``neighbors``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from contextlib import contextmanager
 from .. import __version__
 from .._errors import spelling
 from ._common import PROG, CLIError, CommandLineSpelling, Options, error
+from ._continue import add_continue_command
 from ._train import add_train_commands
 from ._vectors import add_vector_commands
 
@@ -57,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     parser.options = Options()
     add_train_commands(sub, parser.options)
+    add_continue_command(sub, parser.options)
     add_vector_commands(sub, parser.options)
     return parser
 

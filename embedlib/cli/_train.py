@@ -32,7 +32,7 @@ from ..word2vec import Word2Vec
 from ._common import CLIError, Options, dest, info, kwdefaults, option, param_docs, reported, \
     warn
 
-__all__ = ["add_train_commands", "run_train"]
+__all__ = ["add_train_commands", "run_train", "check_output", "check_vectors"]
 
 
 @dataclass(frozen=True)
@@ -167,11 +167,19 @@ def _add_train_command(train_sub, name: str, table: Options, *, model: Callable,
                     help="text file (plain or .gz), one sentence per line, tokens separated "
                          "by white space")
     io.add_argument("-o", "--output", required=True, metavar="VECTORS",
-                    help="output file: word2vec text format, or the binary format with "
-                         "--binary or a .bin name; a .npz name writes embedlib's npz with "
-                         "the context matrix and counts")
+                    help="output file, its format from --format or the extension: .txt, .vec "
+                         "word2vec text, .bin binary, .npz embedlib's npz (with the context "
+                         "matrix, counts and biases); .gz after .txt, .vec, .bin compresses; "
+                         "no extension: text")
+    table.add(io, "format", "--format", choices=formats.FORMATS,
+              help="format of VECTORS (default: from its extension); glove is the Stanford "
+                   "GloVe text format, without a header line")
     io.add_argument("--binary", action="store_true",
-                    help="write the word2vec binary format")
+                    help="write the word2vec binary format (as --format binary)")
+    if getattr(cls, "_stats_class", None) is not None:    # models that can be saved whole
+        io.add_argument("--save-model", metavar="MODEL",
+                        help="also save the whole model (.npz) to train it further with "
+                             "'embedlib continue'")
     table.add(io, "encoding_errors", "--encoding-errors", choices=ENCODING_ERRORS,
               default=kwdefaults(Corpus.from_file)["encoding_errors"],
               help="corpus bytes that are not UTF-8: stop with an error (strict) or "
@@ -183,7 +191,7 @@ def _add_train_command(train_sub, name: str, table: Options, *, model: Callable,
                          table)
     names += _add_options(p.add_argument_group(title), model_opts, defaults, docs, table)
     p.set_defaults(run=run_train, model=model, params=names, algorithm=name, parser=p,
-                   verbose="verbose" in defaults)
+                   verbose="verbose" in defaults, save_model=None)
     return p
 
 
@@ -214,29 +222,51 @@ def add_train_commands(sub, table: Options) -> None:
 
 # ---------------------------------------------------------------------- the run
 def _output_format(args) -> str:
-    """The output format: the extension's (.txt/.vec, .bin, .npz) or text / --binary."""
-    path = args.output
-    try:
-        implied = formats.infer_format(path)
-    except ValueError:
-        implied = None
-    if args.binary and implied in ("text", "npz"):
-        args.parser.error(f"--binary conflicts with the output name {path}, which "
-                          f"implies the {implied} format")
-    if implied is not None:
-        return implied
-    return "binary" if args.binary else "text"
+    """The output format, before any work: --format, --binary, or the extension's (text
+    without one); a name the library would refuse (``.bz2``, an unknown extension without
+    --format) is an error now, not after training."""
+    path, fmt = args.output, getattr(args, dest("format"))
+    if args.binary:
+        if fmt not in (None, "binary"):
+            args.parser.error(f"--binary conflicts with --format {fmt}")
+        try:
+            implied = formats.infer_format(path)
+        except ValueError:
+            implied = None
+        if implied in ("text", "npz"):
+            args.parser.error(f"--binary conflicts with the output name {path}, which "
+                              f"implies the {implied} format")
+        fmt = "binary"
+    if fmt is None and not os.path.splitext(os.path.basename(path))[1]:
+        fmt = "text"                                   # no extension: word2vec text
+    with reported():
+        return formats.resolve_format(path, fmt)
 
 
-def _check_output(output: str, corpus: str) -> None:
+def _same_file(a: str, b: str) -> bool:
+    return os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
+
+
+def check_output(output: str, corpus: str, option: str = "-o") -> None:
     """Before any work: the output is not the corpus, and it can be written."""
-    if os.path.exists(output) and os.path.exists(corpus) and os.path.samefile(output, corpus):
+    if _same_file(output, corpus):
         raise CLIError(f"the output {output} is the corpus {corpus} (the same file): writing "
-                       "it would destroy the corpus; choose another -o")
+                       f"it would destroy the corpus; choose another {option}")
     check_writable(output)
 
 
-def _check_vectors(wv, n_words: int, output: str) -> None:
+def _check_outputs(args) -> None:
+    """-o and --save-model: neither is the corpus, both can be written, they differ."""
+    check_output(args.output, args.corpus)
+    if args.save_model is not None:
+        check_output(args.save_model, args.corpus, "--save-model")
+        if os.path.abspath(args.save_model) == os.path.abspath(args.output) or \
+                _same_file(args.save_model, args.output):
+            raise CLIError(f"--save-model {args.save_model} is the output -o {args.output}: "
+                           "choose two files")
+
+
+def check_vectors(wv, n_words: int, output: str) -> None:
     """What is cheap to check before the vectors replace ``output``: one finite row per
     word of the vocabulary."""
     if len(wv) != n_words:
@@ -249,8 +279,8 @@ def _check_vectors(wv, n_words: int, output: str) -> None:
                             f"{output} was not written")
 
 
-_FORMAT_NAMES = {"text": "word2vec text format", "binary": "word2vec binary format",
-                 "npz": "npz"}
+FORMAT_NAMES = {"text": "word2vec text format", "binary": "word2vec binary format",
+                "npz": "npz", "glove": "GloVe text format"}   # one for each formats.FORMATS
 
 
 def run_train(args) -> int:
@@ -260,7 +290,7 @@ def run_train(args) -> int:
     try:
         with reported():
             model = args.model(**params, **extra)
-            _check_output(args.output, args.corpus)
+            _check_outputs(args)
             corpus = Corpus.from_file(args.corpus, min_count=params["min_count"],
                                       max_vocab_size=params.get("max_vocab_size"),
                                       encoding_errors=getattr(args, dest("encoding_errors")))
@@ -275,14 +305,21 @@ def run_train(args) -> int:
             info(str(stats))
         wv = model.wv
         with reported():
-            _check_vectors(wv, len(model.vocab_), args.output)
+            check_vectors(wv, len(model.vocab_), args.output)
             wv.save(args.output, format=fmt)
+            if args.save_model is not None:
+                model.save(args.save_model)
     except BaseException:
         # an interrupted write or count may not have removed its temporary file or folder
-        remove_temporaries(args.output, mine=True)
+        for path in (args.output, args.save_model):
+            if path is not None:
+                remove_temporaries(path, mine=True)
         if "tmp_dir" in params:
             remove_spill_directories(params["tmp_dir"], mine=True)
         raise
     info(f"wrote {args.output} ({len(wv):,} words x {wv.vector_size} dims, "
-         f"{_FORMAT_NAMES[fmt]})")
+         f"{FORMAT_NAMES[fmt]})")
+    if args.save_model is not None:
+        info(f"wrote {args.save_model} ({type(model).__name__} model, "
+             f"{model.epochs_trained_} epochs trained)")
     return 0

@@ -27,7 +27,9 @@ __all__ = ["add_vector_commands"]
 
 def _add_vectors_arguments(p, table: Options) -> None:
     p.add_argument("vectors", metavar="VECTORS",
-                   help="vector file: word2vec text (.txt, .vec) or binary (.bin), or npz")
+                   help="vector file: word2vec text (.txt, .vec; GloVe's text files too), "
+                        "binary (.bin), or npz (a model saved with --save-model too); .gz "
+                        "after .txt, .vec, .bin")
     table.add(p, "format", "--format", choices=formats.FORMATS,
               help="format of VECTORS (default: from its extension)")
     table.add(p, "encoding_errors", "--encoding-errors", choices=ENCODING_ERRORS,
