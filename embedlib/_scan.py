@@ -46,7 +46,7 @@ from collections import namedtuple
 import numba
 import numpy as np
 
-from ._jit import EXACT
+from ._jit import EXACT, INLINE
 
 __all__ = ["Table", "new_table", "grow", "scan", "merge", "word_table", "gather_words",
            "check_encoded", "last_space", "COUNT", "ENCODE", "OK", "GROW", "BAD_UTF8", "NUL",
@@ -149,7 +149,7 @@ def _rehash(slots, hashes, n):
         slots[j] = w + 1
 
 
-@numba.njit(**EXACT)
+@numba.njit(**INLINE)
 def _fnv(key, start, length):
     h = FNV_OFFSET
     for i in range(start, start + length):
@@ -157,7 +157,7 @@ def _fnv(key, start, length):
     return h
 
 
-@numba.njit(**EXACT)
+@numba.njit(**INLINE)
 def _same(arena, a, key, start, length):
     for i in range(length):
         if arena[a + i] != key[start + i]:
@@ -165,7 +165,7 @@ def _same(arena, a, key, start, length):
     return True
 
 
-@numba.njit(**EXACT)
+@numba.njit(**INLINE)
 def _find(t, key, start, length, h):
     """The index of the word ``key[start:start + length]`` (hash ``h``), or -1."""
     slots = t.slots
@@ -211,7 +211,7 @@ def _prune(t):
     _rehash(t.slots, t.hashes, n)
 
 
-@numba.njit(**EXACT)
+@numba.njit(**INLINE)
 def _add(t, key, start, length, h, count, first):
     """Add ``count`` occurrences of a word, first seen at ``first``; its index, or -1 if
     the table needs to grow (``meta[M_NEED]`` then says how many bytes the word needs)."""
@@ -310,7 +310,7 @@ def gather_words(arena, starts, lengths, select):
 
 
 # --------------------------------------------------------------------------- the scanner
-@numba.njit(**EXACT)
+@numba.njit(**INLINE)
 def _utf8_length(buf, i, n):
     """The length of the valid UTF-8 sequence that starts at ``buf[i]`` (a byte >= 0x80),
     or minus the length of the maximal invalid subpart there (Unicode's "maximal subpart"

@@ -5,11 +5,26 @@ A corpus is read once: every token is counted, words under ``min_count`` (and be
 with an array of sentence offsets. Training kernels only ever see these two arrays; no
 Python string is touched per token after encoding.
 
-Input text: one sentence (or paragraph, or document) per line, tokens separated by
-white space, UTF-8, optionally gzip-compressed (``.gz``). Bytes that are not valid UTF-8
-are an error that names the file and the line (``encoding_errors="strict"``, the
-default); with ``encoding_errors="replace"`` they become U+FFFD and are counted in
-:attr:`Corpus.n_replaced_lines`.
+Input text: one sentence (or paragraph, or document) per line, UTF-8, optionally
+gzip-compressed (``.gz``); several files make one corpus. Files are read in chunks of bytes
+by Numba kernels (:mod:`embedlib._scan`, :mod:`embedlib._corpus_pass`), in two passes: one
+counts the words, one encodes them. Tokens are separated by ASCII white space (space, tab,
+``\\n``, ``\\r``, ``\\v``, ``\\f``), as in the C tools of word2vec and GloVe. That is
+narrower than Python's ``str.split()``, which also splits on U+001C..U+001F, U+0085,
+U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F and U+3000: here those
+characters are part of a word. A line ends at ``\\n`` only (``\\r\\n`` ends a line too, the
+``\\r`` being white space). Bytes that are not valid UTF-8 are an error that names the
+file, the line and the column (``encoding_errors="strict"``, the default); with
+``encoding_errors="replace"`` each maximal invalid sequence becomes U+FFFD, as
+``bytes.decode("utf-8", "replace")`` does, and the lines that held one are counted in
+:attr:`Corpus.n_replaced_lines`. A NUL byte is an error in both modes (a text corpus holds
+none).
+
+An encoded corpus can be stored in a directory (:meth:`Corpus.save`, or
+``Corpus.from_file(..., directory=...)``) and memory-mapped again (:meth:`Corpus.load`);
+the format is described in :mod:`embedlib.corpus_store`. A corpus of more than
+:data:`~embedlib.corpus_store.IN_MEMORY_TOKENS` tokens (50 million) is encoded to a
+temporary directory and memory-mapped instead of being held in memory.
 """
 
 from __future__ import annotations
@@ -138,46 +153,117 @@ class Corpus:
     offsets : int64 array, ``len(offsets) == n_sentences + 1``
     n_raw_tokens : tokens in the input before out-of-vocabulary words were dropped
     n_replaced_lines : lines that held invalid UTF-8 (only with ``encoding_errors="replace"``)
+    source : the file(s) or directory the corpus came from, for messages (or None)
+    sources : the input files (path, size, modification time), as a manifest records them
+    parameters : how it was encoded (``min_count``, ``max_vocab_size``, ``encoding_errors``)
+    directory : the directory whose files ``tokens`` and ``offsets`` map, or None when
+        they are in memory. Read-only memory maps work wherever in-memory arrays do.
     """
 
     def __init__(self, vocab: Vocabulary, tokens, offsets, n_raw_tokens: int | None = None,
                  n_replaced_lines: int = 0, source: str | None = None):
+        from ._scan import check_encoded
         self.vocab = vocab
+        # a memory map stays one (np.ascontiguousarray makes no copy of a contiguous one)
         self.tokens = np.ascontiguousarray(tokens, dtype=np.int32)
         self.offsets = np.ascontiguousarray(offsets, dtype=np.int64)
-        if self.offsets.ndim != 1 or len(self.offsets) < 1 or self.offsets[0] != 0 \
-                or self.offsets[-1] != len(self.tokens) or np.any(np.diff(self.offsets) < 0):
+        if self.offsets.ndim != 1 or self.tokens.ndim != 1:
+            raise ValueError("tokens and offsets must be 1-D arrays")
+        bad = check_encoded(self.tokens, self.offsets, len(vocab))  # one pass, no copy
+        if bad == 1:
             raise ValueError("offsets must start at 0, be non-decreasing and end at len(tokens)")
-        if len(self.tokens) and (self.tokens.min() < 0 or self.tokens.max() >= len(vocab)):
+        if bad == 2:
             raise ValueError("token ids out of the vocabulary's range")
         self.n_raw_tokens = int(len(self.tokens) if n_raw_tokens is None else n_raw_tokens)
         self.n_replaced_lines = int(n_replaced_lines)
         self.source = source
+        self.sources: tuple = ()
+        self.parameters: dict = {}
+        self.directory: Path | None = None
 
     # -- construction -------------------------------------------------------------------
     @classmethod
     def from_file(cls, path, *, min_count: int = 5, max_vocab_size: int | None = None,
-                  vocab: Vocabulary | None = None, encoding_errors: str = "strict") -> "Corpus":
-        """Read a text file (plain or ``.gz``), one sentence per line.
+                  vocab: Vocabulary | None = None, encoding_errors: str = "strict",
+                  workers: int = 1, chunk_size: int | None = None,
+                  directory=None) -> "Corpus":
+        """Read a text file (plain or ``.gz``), one sentence per line, or several (a list of
+        paths: one corpus, the files one after the other).
 
-        With ``vocab`` given, that vocabulary is used as it is (``min_count`` and
-        ``max_vocab_size`` are ignored) and unknown words are dropped.
+        Two passes over the files (see the module's docstring for how text is split and
+        checked): the first counts the words, the second writes their ids. The vocabulary
+        is sorted by count, ties in the order of first appearance in the corpus.
+
+        Parameters
+        ----------
+        path : str, os.PathLike, or a list of them
+        min_count : int
+            Words that occur fewer times are dropped.
+        max_vocab_size : int, optional
+            Keep only that many of the most frequent words. It also bounds the memory of
+            the counting pass: a table that holds ``2 * max_vocab_size`` words is pruned
+            as word2vec.c's ``ReduceVocab`` does (the words seen once are dropped, then
+            those seen twice, ...), so on a corpus with more distinct words than that the
+            counts, and so the vocabulary, are approximate, and depend on ``workers`` and
+            ``chunk_size`` (each worker prunes its own table).
+        vocab : Vocabulary, optional
+            Use this vocabulary as it is (``min_count`` and ``max_vocab_size`` are then
+            ignored, and no counting pass is run); unknown words are dropped.
+        encoding_errors : {"strict", "replace"}
+            What bytes that are not UTF-8 do: an error naming file, line and column, or
+            U+FFFD (counted in :attr:`n_replaced_lines`).
+        workers : int
+            Threads that scan chunks. Without pruning the result does not depend on it.
+        chunk_size : int, optional
+            Bytes read at a time (default 4 MiB).
+        directory : str or os.PathLike, optional
+            Write the encoded corpus to this directory (created, or replaced if it holds an
+            encoded corpus; atomically) and return it memory-mapped, as :meth:`load`
+            does. By default the corpus is kept in memory, unless it has more than
+            :data:`~embedlib.corpus_store.IN_MEMORY_TOKENS` tokens: it then goes to a
+            temporary directory, removed when the Corpus is garbage collected.
+
+        Raises
+        ------
+        FileNotFoundError
+            A file that does not exist.
+        CorpusError
+            A directory given as a file, text that is not UTF-8 or holds a NUL byte (file,
+            line, column), a truncated or corrupt ``.gz`` file, no tokens, no word with
+            ``min_count`` occurrences.
+        OSError
+            The encoded corpus could not be written (e.g. the disk is full); nothing is
+            left behind.
         """
-        if encoding_errors not in ("strict", "replace"):
-            raise ValueError(f"encoding_errors must be 'strict' or 'replace', got {encoding_errors!r}")
-        replaced = 0
+        from .corpus_store import read_files
+        return read_files(path, min_count=min_count, max_vocab_size=max_vocab_size,
+                          vocab=vocab, encoding_errors=encoding_errors, workers=workers,
+                          chunk_size=chunk_size, directory=directory)
 
-        def lines():
-            nonlocal replaced
-            for _, text in open_text(path, encoding_errors):
-                if "\ufffd" in text and encoding_errors == "replace":
-                    replaced += 1
-                yield text.split()
+    @classmethod
+    def from_files(cls, paths, **kwargs) -> "Corpus":
+        """One corpus from several text files; the options of :meth:`from_file`."""
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        return cls.from_file(list(paths), **kwargs)
 
-        corpus = cls._encode(lines(), min_count=min_count, max_vocab_size=max_vocab_size,
-                             vocab=vocab, source=str(path))
-        corpus.n_replaced_lines = replaced
-        return corpus
+    @classmethod
+    def load(cls, directory, *, check_sources: bool = False) -> "Corpus":
+        """The corpus :meth:`save` wrote to ``directory``, its arrays memory-mapped.
+
+        A directory whose files do not match its manifest (missing or truncated files,
+        another format version, wrong types) is refused with a :class:`CorpusError` that
+        says what differs; with ``check_sources``, so is one whose source files changed
+        (size or modification time) since it was encoded.
+        """
+        from .corpus_store import load
+        return load(directory, check_sources=check_sources)
+
+    def save(self, directory) -> Path:
+        """Write the corpus to ``directory`` (atomically; an encoded corpus there is
+        replaced) in the format of :mod:`embedlib.corpus_store`; returns its path."""
+        from .corpus_store import save
+        return save(self, directory)
 
     @classmethod
     def from_sentences(cls, sentences: Iterable[Sequence[str]], *, min_count: int = 5,
@@ -193,8 +279,11 @@ class Corpus:
                         "split it first (e.g. text.split())")
                 yield s
 
-        return cls._encode(checked(), min_count=min_count, max_vocab_size=max_vocab_size,
-                           vocab=vocab, source=None)
+        corpus = cls._encode(checked(), min_count=min_count, max_vocab_size=max_vocab_size,
+                             vocab=vocab, source=None)
+        corpus.parameters = dict(min_count=min_count, max_vocab_size=max_vocab_size,
+                                 vocabulary="given" if vocab is not None else "counted")
+        return corpus
 
     @classmethod
     def _encode(cls, sentences, *, min_count, max_vocab_size, vocab, source) -> "Corpus":
@@ -279,8 +368,9 @@ class Corpus:
             yield self.sentence(s)
 
     def __repr__(self) -> str:
+        where = f", in {self.directory}" if self.directory is not None else ""
         return (f"Corpus({len(self)} sentences, {self.n_tokens} tokens, "
-                f"vocabulary {len(self.vocab)})")
+                f"vocabulary {len(self.vocab)}{where})")
 
 
 def _write_lines(path, lines, batch: int = 4096) -> Path:
