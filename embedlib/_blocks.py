@@ -12,7 +12,8 @@ import numba
 
 from ._jit import INLINE
 
-__all__ = ["BLOCK", "pad_outputs", "dots6", "axpy6", "distinct6", "gather_scatter6"]
+__all__ = ["BLOCK", "pad_outputs", "dots6", "axpy6", "distinct6", "gather_scatter6", "dots2",
+           "axpy2"]
 
 BLOCK = 6
 
@@ -94,3 +95,27 @@ def gather_scatter6(y, h, c0, c1, c2, c3, c4, c5, G, j):
         c3[t] += g3 * x
         c4[t] += g4 * x
         c5[t] += g5 * x
+
+
+@numba.njit(**INLINE)
+def dots2(x, c0, c1, D, i, j):
+    """D[i, j:j+2] = x · c_u for two output rows (the tail of a batch that is not a whole
+    number of blocks)."""
+    d = x.shape[0]
+    a0 = a1 = x.dtype.type(0.0)
+    for t in range(d):
+        v = x[t]
+        a0 += v * c0[t]
+        a1 += v * c1[t]
+    D[i, j] = a0
+    D[i, j + 1] = a1
+
+
+@numba.njit(**INLINE)
+def axpy2(y, c0, c1, G, i, j):
+    """y += G[i, j] c_0 + G[i, j+1] c_1 in one pass over y."""
+    d = y.shape[0]
+    g0 = G[i, j]
+    g1 = G[i, j + 1]
+    for t in range(d):
+        y[t] += g0 * c0[t] + g1 * c1[t]

@@ -24,12 +24,13 @@ import zlib
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import _scan as S
+from ._errors import spell
 
 #: Bytes read per chunk by default (4 MiB): large enough that Python's share per chunk is
 #: negligible, small enough that a few chunks in flight cost little memory.
@@ -40,19 +41,29 @@ _NO_ENDS = np.zeros(1, np.int64)
 
 
 class CorpusReadError(ValueError):
-    """Raised by this module; :mod:`embedlib.corpus` turns it into a CorpusError."""
+    """Raised by this module (``path``: the file, ``line``: from 1, or None);
+    :mod:`embedlib.corpus_store` turns it into a CorpusError."""
+
+    def __init__(self, message: str, path=None, line: int | None = None):
+        super().__init__(message)
+        self.path = None if path is None else str(path)
+        self.line = line
 
 
 @dataclass(frozen=True)
 class Source:
     """One input file: ``name`` as the caller gave it (for messages), its absolute path,
-    size and modification time when the pass began, and whether it is gzip-compressed."""
+    size and modification time when it was opened, whether it is gzip-compressed, and the
+    open file (``raw``). Every pass reads that open file from its start, so a file
+    replaced on disk (renamed over) meanwhile is not seen: the passes read one file whole.
+    """
 
     name: str
     path: Path
     size: int
     mtime_ns: int
     gz: bool
+    raw: object = field(repr=False, compare=False)
 
     @classmethod
     def of(cls, path) -> "Source":
@@ -60,23 +71,40 @@ class Source:
         if not p.exists():
             raise FileNotFoundError(f"corpus file not found: {p}")
         if p.is_dir():
-            raise CorpusReadError(f"corpus path is a directory, not a file: {p}")
-        st = p.stat()
-        return cls(str(p), p.resolve(), st.st_size, st.st_mtime_ns, p.suffix == ".gz")
+            raise CorpusReadError(f"corpus path is a directory, not a file: {p}", p)
+        try:
+            raw = open(p, "rb", buffering=0)
+        except OSError as e:
+            raise CorpusReadError(f"{p}: cannot read ({e.strerror or e})", p) from None
+        st = os.fstat(raw.fileno())
+        return cls(str(p), p.resolve(), st.st_size, st.st_mtime_ns, p.suffix == ".gz", raw)
 
     def record(self) -> dict:
         """What a manifest keeps of the file."""
         return {"path": str(self.path), "size": self.size, "mtime_ns": self.mtime_ns}
 
     def changed(self) -> str | None:
-        """What differs now from when the pass began, or None."""
-        try:
-            st = self.path.stat()
-        except FileNotFoundError:
-            return f"{self.name} no longer exists"
+        """What differs now (in the open file) from when it was opened, or None."""
+        st = os.fstat(self.raw.fileno())
         if st.st_size != self.size or st.st_mtime_ns != self.mtime_ns:
             return f"{self.name} changed while it was read"
         return None
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def open_sources(paths) -> list[Source]:
+    """The sources of ``paths``, opened (closed again if one of them fails)."""
+    sources: list[Source] = []
+    try:
+        for p in paths:
+            sources.append(Source.of(p))
+    except BaseException:
+        for s in sources:
+            s.close()
+        raise
+    return sources
 
 
 @dataclass
@@ -159,19 +187,20 @@ def read_chunks(sources: Sequence[Source], pool: BufferPool) -> Iterator[Chunk]:
     for fi, src in enumerate(sources):
         file_base = base
         try:
-            with open(src.path, "rb", buffering=0) as raw:
-                stream = _Gunzip(raw) if src.gz else raw
-                for buf, n in _file_chunks(stream, pool):
-                    yield Chunk(fi, file_base, base, buf, n)
-                    base += n
+            src.raw.seek(0)
+            stream = _Gunzip(src.raw) if src.gz else src.raw
+            for buf, n in _file_chunks(stream, pool):
+                yield Chunk(fi, file_base, base, buf, n)
+                base += n
         except (OSError, EOFError, zlib.error) as e:
-            raise CorpusReadError(f"{src.name}: cannot read ({e})") from None
+            raise CorpusReadError(f"{src.name}: cannot read ({e})", src.name) from None
 
 
 def _file_chunks(stream, pool: BufferPool):
     buf = pool.get()
     filled = 0
     eof = False
+    open_line = False  # bytes were yielded after the last newline
     while True:
         mv = memoryview(buf)
         while filled < len(buf) - 1 and not eof:
@@ -186,6 +215,9 @@ def _file_chunks(stream, pool: BufferPool):
                     buf[filled] = 10
                     filled += 1
                 yield buf, filled
+            elif open_line:  # the last chunk ended in white space other than a newline
+                buf[0] = 10
+                yield buf, 1
             else:
                 pool.put(buf)
             return
@@ -201,6 +233,7 @@ def _file_chunks(stream, pool: BufferPool):
         if rest > len(nxt) - 1:
             nxt = np.empty(len(buf), np.uint8)
         nxt[:rest] = buf[cut:filled]
+        open_line = buf[cut - 1] != 10
         yield buf, cut
         buf, filled = nxt, rest
 
@@ -268,7 +301,7 @@ class Tracker:
             self.line_start = chunk.file_base
             self.bad_open = False
         if status in (S.BAD_UTF8, S.NUL):
-            raise CorpusReadError(self._message(chunk, status, stats))
+            raise self._error(chunk, status, stats)
         nl = int(stats[S.S_NEWLINES])
         self.tokens += int(stats[S.S_TOKENS])
         self.lines[chunk.file] += nl
@@ -284,7 +317,7 @@ class Tracker:
     def n_lines(self) -> int:
         return sum(self.lines)
 
-    def _message(self, chunk: Chunk, status: int, stats: np.ndarray) -> str:
+    def _error(self, chunk: Chunk, status: int, stats: np.ndarray) -> CorpusReadError:
         p = int(stats[S.S_POS])
         before = int(stats[S.S_NL_BEFORE])
         line = self.lines[chunk.file] + before + 1
@@ -293,12 +326,22 @@ class Tracker:
         else:
             column = chunk.base + p - self.line_start + 1
         name = self.sources[chunk.file].name
+        if status == S.BAD_UTF8:  # a NUL later on the line is the error named (UTF-16)
+            rest = chunk.buf[p:chunk.n]
+            nl = np.flatnonzero(rest == 10)
+            nul = np.flatnonzero(rest[:nl[0] if len(nl) else len(rest)] == 0)
+            if len(nul):
+                status, column = S.NUL, column + int(nul[0])
+                p += int(nul[0])
         if status == S.NUL:
-            return (f"{name}, line {line}: a NUL byte (\\x00) at column {column}; a text "
-                    "corpus holds none (is the file binary, or UTF-16?)")
-        shown = bytes(chunk.buf[p:min(p + 4, chunk.n)])
-        return (f"{name}, line {line}: bytes that are not UTF-8 at column {column} "
-                f"({shown!r}); fix the file or pass encoding_errors='replace'")
+            message = (f"{name}, line {line}: NUL byte at column {column}; a corpus is UTF-8 "
+                       "text, without NUL (is the file binary, or UTF-16?)")
+        else:
+            shown = bytes(chunk.buf[p:min(p + 4, chunk.n)])
+            message = (f"{name}, line {line}: bytes that are not UTF-8 at column {column} "
+                       f"({shown!r}); fix the file or pass "
+                       f"{spell('encoding_errors', 'replace')}")
+        return CorpusReadError(message, name, line)
 
 
 # ------------------------------------------------------------------------ counting pass

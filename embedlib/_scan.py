@@ -280,7 +280,7 @@ def word_table(arena: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> Ta
     lengths = np.ascontiguousarray(lengths, dtype=np.int64)
     slots = np.zeros(_slots_for(n), np.int32)
     hashes = np.zeros(n, np.uint64)
-    arena = np.ascontiguousarray(arena, dtype=np.uint8)
+    arena = np.array(arena, dtype=np.uint8)  # a writable copy: one type for the kernels
     if len(arena) == 0:
         arena = np.zeros(1, np.uint8)
     _index_words(slots, hashes, arena, starts, lengths)

@@ -17,20 +17,24 @@ characters are part of a word. A line ends at ``\\n`` only (``\\r\\n`` ends a li
 file, the line and the column (``encoding_errors="strict"``, the default); with
 ``encoding_errors="replace"`` each maximal invalid sequence becomes U+FFFD, as
 ``bytes.decode("utf-8", "replace")`` does, and the lines that held one are counted in
-:attr:`Corpus.n_replaced_lines`. A NUL byte is an error in both modes (a text corpus holds
-none).
+:attr:`Corpus.n_replaced_lines`. A NUL byte is an error in both modes, naming the file
+and the line (a text corpus holds none: the file is binary or in another encoding,
+UTF-16). Errors about the corpus are :class:`CorpusError`\\ s, with the file and line as
+attributes.
 
 An encoded corpus can be stored in a directory (:meth:`Corpus.save`, or
 ``Corpus.from_file(..., directory=...)``) and memory-mapped again (:meth:`Corpus.load`);
 the format is described in :mod:`embedlib.corpus_store`. A corpus of more than
-:data:`~embedlib.corpus_store.IN_MEMORY_TOKENS` tokens (50 million) is encoded to a
+:data:`IN_MEMORY_TOKENS` tokens (50 million) is encoded to a
 temporary directory and memory-mapped instead of being held in memory.
 """
 
 from __future__ import annotations
 
-import gzip
+import logging
 import os
+import shutil
+import weakref
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,13 +42,18 @@ from pathlib import Path
 
 import numpy as np
 
+from . import corpus_store
 from ._checks import check_int
+from ._encode_files import ENCODING_ERRORS, IN_MEMORY_TOKENS, read_files
+from ._errors import CorpusError, spell
+from ._scan import check_encoded
+from ._text_files import _write_lines, nul_error, open_text  # noqa: F401  (part of the API)
 
-__all__ = ["Vocabulary", "Corpus", "CorpusError", "open_text"]
+__all__ = ["Vocabulary", "Corpus", "CorpusError", "open_text", "ENCODING_ERRORS",
+           "IN_MEMORY_TOKENS"]
 
+logger = logging.getLogger(__name__)
 
-class CorpusError(ValueError):
-    """A corpus that cannot be used, with the reason (file, line) in the message."""
 
 
 class _Ids(dict):
@@ -111,34 +120,6 @@ class Vocabulary:
         return f"Vocabulary({len(self)} words: {head}{', ...' if len(self) > 5 else ''})"
 
 
-def open_text(path, encoding_errors: str = "strict"):
-    """Yield ``(line_number, text)`` for each line of a plain or gzip-compressed file.
-
-    Lines are decoded as UTF-8 one at a time, so a decoding error names its line.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"corpus file not found: {path}")
-    if path.is_dir():
-        raise CorpusError(f"corpus path is a directory, not a file: {path}")
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        try:
-            for lineno, raw in enumerate(f, 1):
-                try:
-                    yield lineno, raw.decode("utf-8")
-                except UnicodeDecodeError as e:
-                    if encoding_errors == "strict":
-                        raise CorpusError(
-                            f"{path}, line {lineno}: bytes that are not UTF-8 at column "
-                            f"{e.start + 1} ({raw[e.start:e.start + 4]!r}); fix the file or pass "
-                            "encoding_errors='replace'"
-                        ) from None
-                    yield lineno, raw.decode("utf-8", errors="replace")
-        except (OSError, EOFError) as e:  # truncated or corrupt gzip stream
-            raise CorpusError(f"{path}: cannot read ({e})") from None
-
-
 class Corpus:
     """A corpus encoded as word ids: ``tokens[offsets[s]:offsets[s + 1]]`` is sentence ``s``.
 
@@ -162,7 +143,6 @@ class Corpus:
 
     def __init__(self, vocab: Vocabulary, tokens, offsets, n_raw_tokens: int | None = None,
                  n_replaced_lines: int = 0, source: str | None = None):
-        from ._scan import check_encoded
         self.vocab = vocab
         # a memory map stays one (np.ascontiguousarray makes no copy of a contiguous one)
         self.tokens = np.ascontiguousarray(tokens, dtype=np.int32)
@@ -220,7 +200,7 @@ class Corpus:
             Write the encoded corpus to this directory (created, or replaced if it holds an
             encoded corpus; atomically) and return it memory-mapped, as :meth:`load`
             does. By default the corpus is kept in memory, unless it has more than
-            :data:`~embedlib.corpus_store.IN_MEMORY_TOKENS` tokens: it then goes to a
+            :data:`IN_MEMORY_TOKENS` tokens: it then goes to a
             temporary directory, removed when the Corpus is garbage collected.
 
         Raises
@@ -235,10 +215,33 @@ class Corpus:
             The encoded corpus could not be written (e.g. the disk is full); nothing is
             left behind.
         """
-        from .corpus_store import read_files
-        return read_files(path, min_count=min_count, max_vocab_size=max_vocab_size,
-                          vocab=vocab, encoding_errors=encoding_errors, workers=workers,
-                          chunk_size=chunk_size, directory=directory)
+        given = None if vocab is None else (vocab.words, vocab.counts)
+        stored = read_files(path, min_count=min_count, max_vocab_size=max_vocab_size,
+                            given=given, encoding_errors=encoding_errors, workers=workers,
+                            chunk_size=chunk_size, directory=directory)
+        corpus = cls._from_stored(stored, vocab)
+        logger.info("%s: %d sentences, %d tokens; vocabulary %d words, %d tokens kept",
+                    corpus.source, len(corpus), corpus.n_raw_tokens, len(corpus.vocab),
+                    corpus.n_tokens)
+        return corpus
+
+    @classmethod
+    def _from_stored(cls, stored: corpus_store.Stored, vocab: Vocabulary | None = None):
+        if vocab is None:
+            words = stored.words
+            vocab = Vocabulary(words, stored.counts, {w: i for i, w in enumerate(words)})
+        try:
+            corpus = cls(vocab, stored.tokens, stored.offsets, n_raw_tokens=stored.n_raw_tokens,
+                         n_replaced_lines=stored.n_replaced_lines, source=stored.source)
+        except ValueError as e:
+            raise CorpusError(f"{stored.source}: {e}", path=stored.source) from None
+        corpus.sources = tuple(stored.sources)
+        corpus.parameters = dict(stored.parameters)
+        corpus.directory = stored.directory
+        corpus._pruned_words = stored.pruned_words
+        if stored.cleanup is not None:
+            corpus._cleanup = weakref.finalize(corpus, shutil.rmtree, stored.cleanup, True)
+        return corpus
 
     @classmethod
     def from_files(cls, paths, **kwargs) -> "Corpus":
@@ -256,14 +259,17 @@ class Corpus:
         says what differs; with ``check_sources``, so is one whose source files changed
         (size or modification time) since it was encoded.
         """
-        from .corpus_store import load
-        return load(directory, check_sources=check_sources)
+        return cls._from_stored(corpus_store.load(directory, check_sources=check_sources))
 
     def save(self, directory) -> Path:
         """Write the corpus to ``directory`` (atomically; an encoded corpus there is
         replaced) in the format of :mod:`embedlib.corpus_store`; returns its path."""
-        from .corpus_store import save
-        return save(self, directory)
+        stored = corpus_store.Stored(
+            self.vocab.words, self.vocab.counts, self.tokens, self.offsets,
+            n_raw_tokens=self.n_raw_tokens, n_replaced_lines=self.n_replaced_lines,
+            source=self.source, sources=self.sources, parameters=self.parameters,
+            pruned_words=getattr(self, "_pruned_words", 0), directory=self.directory)
+        return corpus_store.save(stored, directory)
 
     @classmethod
     def from_sentences(cls, sentences: Iterable[Sequence[str]], *, min_count: int = 5,
@@ -312,20 +318,21 @@ class Corpus:
         if vocab is not None:
             offsets = np.concatenate([[0], np.cumsum(lengths)])
             if len(raw) == 0:
-                raise CorpusError(f"{where}: no token is in the given vocabulary")
+                raise CorpusError(f"{where}: no token is in the given vocabulary", path=source)
             return cls(vocab, raw.copy(), offsets, n_raw_tokens=n_given, source=source)
 
         n_raw = len(raw)
         if n_raw == 0:
-            raise CorpusError(f"{where} is empty: no tokens found")
+            raise CorpusError(f"{where} is empty: no tokens found", path=source)
         counts = np.bincount(raw, minlength=len(ids))
         words = list(ids)  # provisional id order = first appearance
         keep = np.flatnonzero(counts >= min_count)
         if len(keep) == 0:
             raise CorpusError(
-                f"{where}: every word occurs fewer than min_count={min_count} times "
-                f"({len(words)} distinct words, most frequent occurs {counts.max()} times); "
-                "lower min_count")
+                f"{where}: every word occurs fewer than {min_count} times "
+                f"({spell('min_count', min_count)}; {len(words)} distinct words, the most "
+                f"frequent occurs {counts.max()} times); lower {spell('min_count')}",
+                path=source)
         order = keep[np.argsort(-counts[keep], kind="stable")]
         if max_vocab_size is not None:
             order = order[:max_vocab_size]
@@ -338,6 +345,8 @@ class Corpus:
         offsets = np.concatenate([[0], np.cumsum(new_lengths)])
         vocab = Vocabulary(tuple(words[i] for i in order), counts[order].astype(np.int64),
                            {words[i]: j for j, i in enumerate(order)})
+        logger.info("%s: %d sentences, %d tokens; vocabulary %d words (min_count=%d), %d "
+                    "tokens kept", where, len(lengths), n_raw, len(vocab), min_count, kept.sum())
         return cls(vocab, enc[kept], offsets, n_raw_tokens=n_raw, source=source)
 
     @classmethod
@@ -349,6 +358,38 @@ class Corpus:
             return cls.from_file(corpus, **kwargs)
         kwargs.pop("encoding_errors", None)
         return cls.from_sentences(corpus, **kwargs)
+
+    @classmethod
+    def coerce_to(cls, corpus, vocab: Vocabulary, *,
+                  encoding_errors: str = "strict") -> "Corpus":
+        """``corpus`` encoded with the given vocabulary: words it does not have are dropped.
+
+        A :class:`Corpus` with the same words is returned as it is, one with another
+        vocabulary is re-encoded (:meth:`reencoded`); a path or an iterable of token lists
+        is read with ``vocab`` (:meth:`from_file`, :meth:`from_sentences`).
+        """
+        if isinstance(corpus, Corpus):
+            if corpus.vocab is vocab or corpus.vocab.words == vocab.words:
+                return corpus
+            return corpus.reencoded(vocab)
+        if isinstance(corpus, (str, os.PathLike)):
+            return cls.from_file(corpus, vocab=vocab, encoding_errors=encoding_errors)
+        return cls.from_sentences(corpus, vocab=vocab)
+
+    def reencoded(self, vocab: Vocabulary) -> "Corpus":
+        """The same sentences encoded with another vocabulary; its words that ``vocab``
+        does not have are dropped (sentences stay, possibly empty)."""
+        lookup = np.array([vocab.index.get(w, -1) for w in self.vocab.words], dtype=np.int32)
+        enc = lookup[self.tokens] if len(lookup) else np.zeros(0, np.int32)
+        kept = enc >= 0
+        if not kept.any():
+            raise CorpusError(f"{self.source or 'the corpus'}: no token is in the given "
+                              "vocabulary")
+        sentence = np.repeat(np.arange(len(self)), np.diff(self.offsets))
+        lengths = np.bincount(sentence[kept], minlength=len(self))
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        return Corpus(vocab, enc[kept], offsets, n_raw_tokens=self.n_raw_tokens,
+                      source=self.source)
 
     # -- access -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -371,26 +412,3 @@ class Corpus:
         where = f", in {self.directory}" if self.directory is not None else ""
         return (f"Corpus({len(self)} sentences, {self.n_tokens} tokens, "
                 f"vocabulary {len(self.vocab)}{where})")
-
-
-def _write_lines(path, lines, batch: int = 4096) -> Path:
-    """Write text lines (each followed by ``"\\n"``) as UTF-8, atomically; gzip-compressed
-    with reproducible bytes (no time stamp, no file name) if ``path`` ends in ``.gz``.
-    Lines are encoded and written ``batch`` at a time. Returns the path."""
-    import contextlib
-
-    from ._atomic import atomic_write
-
-    path = Path(os.fspath(path))
-    with atomic_write(path, "wb") as raw, (
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)
-            if path.suffix == ".gz" else contextlib.nullcontext(raw)) as out:
-        buf = []
-        for line in lines:
-            buf.append(line)
-            if len(buf) >= batch:
-                out.write(("\n".join(buf) + "\n").encode("utf-8"))
-                buf.clear()
-        if buf:
-            out.write(("\n".join(buf) + "\n").encode("utf-8"))
-    return path
