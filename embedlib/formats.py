@@ -430,7 +430,8 @@ def read_npz(path, *, limit: int | None = None, nonfinite: str = "error") -> Vec
                                  f"dtype {words.dtype} and shape {words.shape}")
             kwargs = {attr: data[key] for key, attr in _NPZ_OPTIONAL.items() if key in keys}
             vectors = data["W"]
-    except (zipfile.BadZipFile, EOFError, OSError) as e:
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as e:
+        # a changed flag byte reads as an unknown compression method or as encryption
         raise ValueError(f"{name}: not a valid npz file ({e})") from None
     except ValueError as e:
         if str(e).startswith(name):

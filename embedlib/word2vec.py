@@ -133,6 +133,15 @@ class Word2Vec(Model):
     tied : bool
         One matrix for words and contexts (``C is W``), initialized like W. The inner nodes
         of hierarchical softmax keep their own vectors.
+    bias : bool
+        Per-word biases in every score: a (word, context) pair scores w·c + b_w + b~_c,
+        with one bias b per word and one b~ per context (:attr:`b_`, :attr:`b_ctx_`), both
+        starting at 0; with ``tied``, one vector and one bias per word (w_i·w_j + b_i +
+        b_j). For negative sampling and the full softmax, skip-gram and CBOW (whose input
+        bias is the mean of the context words' biases, as its input vector is the mean of
+        their rows). The full softmax cancels the input word's bias (it adds the same
+        constant to every score), so there untied ``b_`` stays 0. Hierarchical softmax
+        scores inner nodes, not context words, and refuses it.
     cbow_exact : bool
         CBOW only. False (the default) adds the hidden layer's gradient undivided to every
         context vector, as the C code and gensim do; True divides it by the number of
@@ -153,6 +162,9 @@ class Word2Vec(Model):
         After :meth:`fit`: the word vectors W and the context vectors C, (V, d) float32
         views of the training state (``C_`` is ``W_`` when tied, None with ``hs=1,
         negative=0``). C is the C tool's and gensim's ``syn1neg`` with negative sampling.
+    b_, b_ctx_ : numpy.ndarray or None
+        With ``bias``: the word biases b and the context biases b~, (V,) float32 views
+        (``b_ctx_`` is ``b_`` when tied); None without.
     tree_ : HuffmanTree or None
         With ``hs=1``: the Huffman tree built from the vocabulary's counts; ``syn1_`` holds
         the output vectors of its V - 1 inner nodes (the C tool's and gensim's ``syn1``).
@@ -175,7 +187,7 @@ class Word2Vec(Model):
     def __init__(self, *, sg=0, vector_size=100, window=5, negative=5, ns_exponent=0.75,
                  softmax=False, hs=0, sample=1e-3, subsample_formula="c", min_count=5,
                  max_vocab_size=None, epochs=5, alpha=None, min_alpha=0.0001, workers=None,
-                 seed=1, tied=False, cbow_exact=False, compute_loss=True, batch_words=10000,
+                 seed=1, tied=False, bias=False, cbow_exact=False, compute_loss=True, batch_words=10000,
                  verbose=True, callbacks=()):
         self._set_params(locals())
 
@@ -185,6 +197,11 @@ class Word2Vec(Model):
         check_choice("sg", self.sg, (0, 1, True, False))
         check_int("window", self.window, 1, 10_000)
         check_choice("hs", self.hs, (0, 1, True, False))
+        check_choice("bias", self.bias, (True, False))
+        if self.bias and self.hs:
+            raise ParameterError(f"{spell('bias')} is not defined for hierarchical softmax "
+                                 "(it scores inner nodes of the tree, not context words); "
+                                 f"use negative sampling or {spell('softmax')}", "bias")
         if self.hs and self.softmax:
             raise ParameterError(f"{spell('hs')} and {spell('softmax')} are two output layers "
                                  "for the same distribution; choose one", "hs")
@@ -324,7 +341,7 @@ class Word2Vec(Model):
         """The parameters that shape the weights, as they are now."""
         return dict(vector_size=f"vector_size={self.vector_size}",
                     tied=f"tied={bool(self.tied)}", hs=f"hs={int(self.hs)}",
-                    softmax=f"softmax={bool(self.softmax)}",
+                    softmax=f"softmax={bool(self.softmax)}", bias=f"bias={bool(self.bias)}",
                     negative="negative=0" if self.negative == 0 else "negative>0")
 
     def _schedule(self, corpus):
@@ -369,6 +386,21 @@ class Word2Vec(Model):
         C = W if self.tied or self._pure_hs else _padded((n + extra_rows, dp), np.float32)
         S = _padded((n - 1 + extra_rows if self.hs else 0, dp), np.float32)
         self._W, self._C, self._S = W, C, S
+        self._new_biases(n + extra_rows)
+
+    def _new_biases(self, rows, old=None):
+        """Zero biases b and b~ for ``rows`` rows (b~ is b when tied), None without
+        ``bias``; with ``old`` (a previous (b, b~)), its words' values kept."""
+        if not self.bias:
+            self._bw = self._bc = None
+            return
+        n = len(self.vocab_)
+        bw = _padded(rows, np.float32)
+        bc = bw if self.tied else _padded(rows, np.float32)
+        if old is not None:
+            bw[:n] = old[0][:n]
+            bc[:n] = old[1][:n]
+        self._bw, self._bc = bw, bc
 
     def _plan(self, corpus):
         """Cut the corpus into jobs of about batch_words tokens and deal them to workers."""
@@ -405,7 +437,7 @@ class Word2Vec(Model):
         config = K.Config(self.mode, self.window, self.negative, bool(self.cbow_exact),
                           bool(self.tied or self._pure_hs), bool(self.compute_loss),
                           self.learning_rate, float(self.min_alpha), hot, bool(self.hs),
-                          False)
+                          bool(self.bias))
         kp = tree.max_length + 2  # a path, rounded up to an even length
         max_len = int(np.diff(corpus.offsets).max())
         w2 = 2 * self.window + 2                         # room to pad to an even count
@@ -421,10 +453,11 @@ class Word2Vec(Model):
             nodes=_padded(kp, np.int32), signs=_padded(kp, np.float32),
             Dh=_padded((w2, kp), np.float32), E=_padded((w2 if self.hs else 1, d), np.float32),
             Sh0=_padded((max(hot, 1) if self.hs else 1, d), np.float32),
-            bh0=_padded((2, 1), np.float32))
+            bh0=_padded((2, max(hot, 1) if self.bias else 1), np.float32))
             for t, o in enumerate(owners)]
         no_bias = _padded(1, np.float32)
-        return K.Weights(self._W, self._C, self._S, no_bias, no_bias), data, config, scratch
+        bw, bc = (self._bw, self._bc) if self.bias else (no_bias, no_bias)
+        return K.Weights(self._W, self._C, self._S, bw, bc), data, config, scratch
 
     def _make_room(self, extra_rows):
         """Reallocate the weights if the threads need another number of private rows."""
@@ -442,12 +475,14 @@ class Word2Vec(Model):
         if self.hs:
             S[:n - 1] = self._S[:n - 1]
         self._W, self._C, self._S = W, C, S
+        self._new_biases(n + extra_rows, (self._bw, self._bc))
 
     def _train(self, corpus, plan, hot, first=0, count=None):
         """Epochs ``first .. first + count - 1`` (all by default) on the encoded corpus."""
         count = self.epochs - first if count is None else count
         _Trainer(self, corpus, plan, hot, first + count).run(first, count)
-        if not all(np.isfinite(a).all() for a in (self._W, self._C, self._S)):
+        arrays = (self._W, self._C, self._S) + ((self._bw, self._bc) if self.bias else ())
+        if not all(np.isfinite(a).all() for a in arrays):
             raise TrainingError(f"training produced non-finite vectors; try a smaller "
                                 f"{spell('alpha')} than {self.learning_rate}")   # cheap beside training
 
@@ -476,6 +511,24 @@ class Word2Vec(Model):
         if not self.hs:
             return None
         return self._S[:len(self.vocab_) - 1, :self.vector_size]
+
+    @property
+    def b_(self) -> np.ndarray | None:
+        """Word biases b, (V,) float32 (a view), or None without ``bias``."""
+        self._check_fitted()
+        return None if self._bw is None else self._bw[:len(self.vocab_)]
+
+    @property
+    def b_ctx_(self) -> np.ndarray | None:
+        """Context biases b~, (V,) float32 (a view; the same array as ``b_`` when tied),
+        or None without ``bias``."""
+        self._check_fitted()
+        return None if self._bc is None else self._bc[:len(self.vocab_)]
+
+    def _biases(self) -> dict:
+        if not self.bias:
+            return {}
+        return dict(bias=self.b_, context_bias=None if self.tied else self.b_ctx_)
 
     @property
     def words_(self) -> tuple[str, ...]:
@@ -509,6 +562,7 @@ class Word2Vec(Model):
             arrays["C"] = self.C_
         if self.hs:
             arrays["syn1"] = self.syn1_
+        arrays.update({k: v for k, v in self._biases().items() if v is not None})
         return arrays, dict(epochs_trained=int(self.epochs_trained_))
 
     def _restore(self, arrays, state):
@@ -521,6 +575,10 @@ class Word2Vec(Model):
             self._C[:n, :d] = saved_array(arrays, "C", (n, d))
         if self.hs:
             self._S[:n - 1, :d] = saved_array(arrays, "syn1", (n - 1, d))
+        if self.bias:
+            self._bw[:n] = saved_array(arrays, "bias", (n,))
+            if not self.tied:
+                self._bc[:n] = saved_array(arrays, "context_bias", (n,))
         self.epochs_trained_ = int(state["epochs_trained"])
 
 

@@ -106,7 +106,27 @@ def test_hierarchical_softmax_option_writes_syn1(capsys, corpus, out_dir):
         assert "syn1" in data.files and "C" not in data.files
         assert data["syn1"].shape == (len(data["words"]) - 1, data["W"].shape[1])
     status, _, err = run(capsys, "train", "cbow", corpus, "-o", out, "--negative", "0", "-q")
-    assert status != 0 and "embedlib: error: --negative=0" in err and "--hs" in err
+    assert status != 0 and "embedlib: error: --negative 0" in err and "--hs" in err
+
+
+
+@pytest.mark.parametrize("model,sg,tied", [("sgns", 1, False), ("cbow", 0, True)])
+def test_bias_option_writes_the_biases(capsys, corpus, out_dir, model, sg, tied):
+    out = out_dir / "v.npz"
+    extra = ["--tied"] if tied else []
+    assert run(capsys, "train", model, corpus, "-o", out, "--bias", *extra, *FAST)[0] == 0
+    ref = Word2Vec(sg=sg, bias=True, tied=tied, workers=1, min_count=1, vector_size=8,
+                   epochs=2, verbose=False).fit(Corpus.from_file(corpus, min_count=1))
+    emb = Embeddings.load(out)
+    np.testing.assert_array_equal(emb.bias, ref.b_)      # one worker: bit for bit
+    if tied:
+        assert emb.context_bias is None and emb.context is None
+    else:
+        np.testing.assert_array_equal(emb.context_bias, ref.b_ctx_)
+    status, _, err = run(capsys, "train", model, corpus, "-o", out, "--bias", "--hs", *FAST)
+    assert status == 1 and err.startswith("embedlib: error: --bias is not defined for "
+                                          "hierarchical softmax")
+    assert "bias=" not in err and "softmax=" not in err   # options, not Python parameters
 
 
 def test_options_are_passed_to_word2vec(capsys, corpus, out_dir, monkeypatch):
@@ -125,12 +145,12 @@ def test_options_are_passed_to_word2vec(capsys, corpus, out_dir, monkeypatch):
             "--sample", "0", "--subsample-formula", "paper", "--min-count", "1",
             "--max-vocab-size", "20", "--epochs", "1", "--alpha", "0.03", "--min-alpha",
             "0.001", "--workers", "1", "--seed", "9", "--tied", "--softmax", "--cbow-exact",
-            "-q"]
+            "--bias", "-q"]
     assert run(capsys, "train", "cbow", corpus, "-o", out_dir / "v.txt", *argv)[0] == 0
     assert seen == dict(sg=0, vector_size=6, window=3, negative=4, ns_exponent=0.5, sample=0.0,
                         subsample_formula="paper", min_count=1, max_vocab_size=20, epochs=1,
                         alpha=0.03, min_alpha=0.001, workers=1, seed=9, tied=True,
-                        softmax=True, hs=False, cbow_exact=True, verbose=False)
+                        softmax=True, hs=False, bias=True, cbow_exact=True, verbose=False)
     seen.clear()
     assert run(capsys, "train", "sgns", corpus, "-o", out_dir / "v.txt", "-q",
                "--min-count", "1", "--epochs", "1", "--workers", "1")[0] == 0

@@ -102,6 +102,8 @@ def _word2vec_opts(sg: int) -> tuple[_Opt, ...]:
         _Opt("min_alpha", float, None, "A"),
         _Opt("tied", bool, "one matrix for words and contexts (the .npz output then has no "
                            "context matrix)"),
+        _Opt("bias", bool, "per-word biases in every score, w.c + b_w + b~_c (one bias a "
+                           "word with --tied; an .npz output keeps them; not with --hs)"),
     ]
     if not sg:
         opts.append(_Opt("cbow_exact", bool, "divide the hidden-layer gradient by the number "
