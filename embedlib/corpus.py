@@ -251,13 +251,15 @@ class Corpus:
         return cls.from_file(list(paths), **kwargs)
 
     @classmethod
-    def load(cls, directory, *, check_sources: bool = False) -> "Corpus":
-        """The corpus :meth:`save` wrote to ``directory``, its arrays memory-mapped.
+    def load(cls, directory, *, check_sources: bool = True) -> "Corpus":
+        """The corpus :meth:`save` (or ``embedlib encode``) wrote to ``directory``, its
+        arrays memory-mapped read-only (``np.load(mmap_mode="r")``).
 
         A directory whose files do not match its manifest (missing or truncated files,
         another format version, wrong types) is refused with a :class:`CorpusError` that
-        says what differs; with ``check_sources``, so is one whose source files changed
-        (size or modification time) since it was encoded.
+        says what differs; with ``check_sources`` (the default), so is one whose source
+        files changed (size or modification time) since it was encoded. A source file
+        that is gone is no error.
         """
         return cls._from_stored(corpus_store.load(directory, check_sources=check_sources))
 

@@ -273,7 +273,8 @@ def _manifest(d: Path) -> dict:
                           "or embedlib encode)", path=d)
     mpath = d / MANIFEST
     if not mpath.is_file():
-        raise CorpusError(f"{d}: not an encoded corpus (no {MANIFEST})", path=d)
+        raise CorpusError(f"{d} is a directory, not a text file or an encoded corpus (no "
+                          f"{MANIFEST})", path=d)
     try:
         man = json.loads(mpath.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
@@ -286,14 +287,15 @@ def _manifest(d: Path) -> dict:
     return man
 
 
-def load(directory, *, check_sources: bool = False) -> Stored:
+def load(directory, *, check_sources: bool = True) -> Stored:
     """The corpus stored in ``directory``, its arrays memory-mapped (read-only).
 
     Refused with a :class:`~embedlib.corpus.CorpusError` that says what differs: no
     manifest, another format version, a file missing or of another size than the manifest
     records (truncated), arrays of the wrong type or shape, a vocabulary file that does not
-    hold the words; with ``check_sources``, a source file that is gone or has another size
-    or modification time than when it was encoded.
+    hold the words; with ``check_sources``, a source file that has another size or
+    modification time than when it was encoded (a source that is gone is no error: the
+    encoded corpus may be kept without its text).
     """
     d = Path(os.fspath(directory))
     man = _manifest(d)
@@ -332,7 +334,7 @@ def load(directory, *, check_sources: bool = False) -> Stored:
             why = source_changed(s)
             if why:
                 raise CorpusError(f"{d}: {why} since the corpus was encoded; encode it again "
-                                  "(or load it without check_sources)", path=d)
+                                  "(or load it with check_sources=False)", path=d)
     return Stored(words, np.array(arrays[COUNTS]), arrays[TOKENS], arrays[OFFSETS],
                   n_raw_tokens=int(counts.get("n_raw_tokens", n_tokens)),
                   n_replaced_lines=int(counts.get("n_replaced_lines", 0)), source=str(d),
@@ -360,7 +362,7 @@ def source_changed(record) -> str | None:
     try:
         st = p.stat()
     except FileNotFoundError:
-        return f"source {p} no longer exists"
+        return None  # an encoded corpus may outlive its text: only a changed text is stale
     diffs = []
     if st.st_size != record["size"]:
         diffs.append(f"size {record['size']:,} -> {st.st_size:,} bytes")

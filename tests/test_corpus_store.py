@@ -74,7 +74,7 @@ def test_a_large_corpus_goes_to_a_temporary_directory_removed_with_it(tmp_path, 
     (lambda d: (d / "vocab.json").unlink(), r"vocab\.json is missing"),
     (lambda d: _edit(d, version=99), r"format version 99, but this embedlib reads version 1"),
     (lambda d: (d / "manifest.json").write_text("{"), r"the manifest is not valid JSON"),
-    (lambda d: (d / "manifest.json").unlink(), r"not an encoded corpus \(no manifest\.json\)"),
+    (lambda d: (d / "manifest.json").unlink(), r"is a directory, not a text file or an encoded corpus \(no manifest\.json\)"),
 ])
 def test_a_damaged_directory_is_refused_with_what_differs(tmp_path, text, damage, message):
     d = Corpus.from_file(text, min_count=1).save(tmp_path / "enc")
@@ -91,12 +91,14 @@ def _edit(d, **changes):
 
 def test_a_changed_source_is_refused_when_sources_are_checked(tmp_path, text):
     d = Corpus.from_file(text, min_count=1, directory=tmp_path / "enc").directory
-    Corpus.load(d, check_sources=True)
+    Corpus.load(d)
     text.write_text(TEXT + "more words\n")
     with pytest.raises(CorpusError, match=r"source .*c\.txt changed \(size [\d,]+ -> [\d,]+ "
                                           r"bytes"):
-        Corpus.load(d, check_sources=True)
-    Corpus.load(d)  # without the check it still loads
+        Corpus.load(d)
+    Corpus.load(d, check_sources=False)  # without the check it still loads
+    text.unlink()
+    assert Corpus.load(d).n_tokens > 0      # the text is gone: the encoded corpus stays
 
 
 def test_a_full_disk_leaves_nothing_behind(tmp_path, text, monkeypatch):

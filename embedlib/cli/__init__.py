@@ -2,7 +2,10 @@
 
 ::
 
-    embedlib train sgns|cbow|glove|svd CORPUS -o VECTORS [options]
+    embedlib encode CORPUS [CORPUS ...] -o DIR [--min-count N] [--max-vocab-size N] ...
+    embedlib cooccur CORPUS_OR_DIR -o COUNTS.npz [--window N] [--memory-limit SIZE] ...
+    embedlib train sgns|cbow|glove|svd CORPUS_OR_DIR -o VECTORS [options]
+    embedlib train glove|svd COUNTS.npz -o VECTORS [options]
     embedlib eval VECTORS [--pairs FILE ...] [--analogies FILE ...] [--json]
     embedlib neighbors VECTORS WORD [WORD ...] [--topn N]
 
@@ -24,8 +27,8 @@ follow are ignored until the clean-up is done. Output files are written only aft
 training succeeds, atomically, so a failed or stopped run leaves no partial file and keeps
 the old output.
 
-The commands live in :mod:`embedlib.cli._train` (``train``) and
-:mod:`embedlib.cli._vectors` (``eval``, ``neighbors``).
+The commands live in :mod:`embedlib.cli._train` (``train``), :mod:`embedlib.cli._corpus`
+(``encode``, ``cooccur``) and :mod:`embedlib.cli._vectors` (``eval``, ``neighbors``).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from contextlib import contextmanager
 
 from .. import __version__
 from .._errors import spelling
+from ._corpus import add_corpus_commands
 from ._common import PROG, CLIError, CommandLineSpelling, Options, error
 from ._train import add_train_commands
 from ._vectors import add_vector_commands
@@ -57,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     parser.options = Options()
     add_train_commands(sub, parser.options)
+    add_corpus_commands(sub, parser.options)
     add_vector_commands(sub, parser.options)
     return parser
 
