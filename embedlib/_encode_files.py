@@ -1,9 +1,9 @@
 """Encoding text files: count the words, choose the vocabulary, write the ids.
 
 :func:`read_files` (behind :meth:`Corpus.from_file <embedlib.corpus.Corpus.from_file>`)
-counts the words of the files (:func:`embedlib._corpus_pass.count`), chooses the
+counts the words of the files (``embedlib._corpus_pass.count``), chooses the
 vocabulary (by count, ties by first appearance), then encodes the tokens in a second pass
-(:func:`embedlib._corpus_pass.encode`), writing them as they come (:class:`Output`): to
+(``embedlib._corpus_pass.encode``), writing them as they come (:class:`Output`): to
 arrays in memory, or to ``.npy`` files of :mod:`embedlib.corpus_store`, so that memory
 grows with the number of distinct words, not with the corpus.
 """
@@ -18,17 +18,13 @@ import numpy as np
 
 from . import _corpus_pass as P
 from . import _scan as S
+from . import corpus_store
 from ._checks import check_choice, check_int
 from ._errors import CorpusError, spell
 from .corpus_store import (OFFSETS, TOKENS, NpyWriter, Stored, check_target, commit, load,
                            temporary_directory, write_failed, write_rest)
 
-__all__ = ["read_files", "IN_MEMORY_TOKENS", "ENCODING_ERRORS"]
-
-#: :meth:`Corpus.from_file <embedlib.corpus.Corpus.from_file>` keeps a corpus of up to this
-#: many tokens in memory (200 MB of int32 ids, about 250-300 MB of English text); a larger
-#: one is encoded to a temporary directory and memory-mapped.
-IN_MEMORY_TOKENS = 50_000_000
+__all__ = ["read_files", "ENCODING_ERRORS"]
 
 #: What :meth:`Corpus.from_file` does with bytes that are not UTF-8.
 ENCODING_ERRORS = ("strict", "replace")
@@ -180,7 +176,7 @@ def _read(sources, min_count, max_vocab_size, given, encoding_errors, workers, c
             output = Output(temporary() if target is not None else None,
                             expected_tokens=0 if first is None else int(counts.sum()),
                             expected_sentences=first.n_lines if first else 0,
-                            spill=IN_MEMORY_TOKENS, open_directory=temporary)
+                            spill=corpus_store.IN_MEMORY_TOKENS, open_directory=temporary)
             second = P.encode(sources, final, output, replace=replace, workers=workers,
                               chunk_size=chunk_size)
         except P.CorpusReadError as e:

@@ -34,7 +34,8 @@ import numba
 import numpy as np
 
 from ._jit import EXACT, INLINE
-from ._wordtable import (FNV_OFFSET, FNV_PRIME, M_PRUNED, M_WORDS, Table, add,  # noqa: F401
+from ._wordtable import (FNV_OFFSET, FNV_PRIME, M_PRUNED, M_WORDS, Table,  # noqa: F401
+                         count_one,
                          find, fnv, gather_words, grow, merge, new_table, word_table)
 
 __all__ = ["Table", "new_table", "grow", "scan", "merge", "word_table", "gather_words",
@@ -224,7 +225,7 @@ def scan(buf, n, mode, replace, base, table, ids, ends, stats):
             k0 = start
             length = i - start
         if mode == COUNT:
-            if add(table, key, k0, length, h, 1, base + start) < 0:
+            if count_one(table, key, k0, length, h, base + start) < 0:
                 stats[S_POS] = start
                 stats[S_TOKENS] = tokens
                 stats[S_NEWLINES] = newlines

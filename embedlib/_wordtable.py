@@ -24,7 +24,7 @@ import numpy as np
 from ._jit import EXACT, INLINE
 
 __all__ = ["Table", "new_table", "grow", "merge", "word_table", "gather_words", "find",
-           "add", "fnv", "FNV_OFFSET", "FNV_PRIME", "M_WORDS", "M_PRUNED"]
+           "add", "count_one", "fnv", "FNV_OFFSET", "FNV_PRIME", "M_WORDS", "M_PRUNED"]
 
 # meta of a table
 M_WORDS = 0
@@ -170,6 +170,24 @@ def add(t, key, start, length, h, count, first):
         if first < t.firsts[w]:
             t.firsts[w] = first
         return w
+    return _insert(t, key, start, length, h, count, first)
+
+
+@numba.njit(**INLINE)
+def count_one(t, key, start, length, h, first):
+    """:func:`add` of one occurrence by a scan that reads its input in order, so that a
+    word's first occurrence is the one it was inserted with (one memory access fewer
+    than :func:`add` per token); its index, or -1 as :func:`add`."""
+    w = find(t, key, start, length, h)
+    if w >= 0:
+        t.counts[w] += 1
+        return w
+    return _insert(t, key, start, length, h, 1, first)
+
+
+@numba.njit(**EXACT)
+def _insert(t, key, start, length, h, count, first):
+    """Add a word the table does not hold (see :func:`add`), pruning first if full."""
     meta = t.meta
     n = meta[M_WORDS]
     if meta[M_LIMIT] > 0 and n >= meta[M_LIMIT]:

@@ -7,7 +7,7 @@ Python string is touched per token after encoding.
 
 Input text: one sentence (or paragraph, or document) per line, UTF-8, optionally
 gzip-compressed (``.gz``); several files make one corpus. Files are read in chunks of bytes
-by Numba kernels (:mod:`embedlib._scan`, :mod:`embedlib._corpus_pass`), in two passes: one
+by Numba kernels (``embedlib._scan``, ``embedlib._corpus_pass``), in two passes: one
 counts the words, one encodes them. Tokens are separated by ASCII white space (space, tab,
 ``\\n``, ``\\r``, ``\\v``, ``\\f``), as in the C tools of word2vec and GloVe. That is
 narrower than Python's ``str.split()``, which also splits on U+001C..U+001F, U+0085,
@@ -25,7 +25,7 @@ attributes.
 An encoded corpus can be stored in a directory (:meth:`Corpus.save`, or
 ``Corpus.from_file(..., directory=...)``) and memory-mapped again (:meth:`Corpus.load`);
 the format is described in :mod:`embedlib.corpus_store`. A corpus of more than
-:data:`IN_MEMORY_TOKENS` tokens (50 million) is encoded to a
+:data:`~embedlib.corpus_store.IN_MEMORY_TOKENS` tokens (50 million) is encoded to a
 temporary directory and memory-mapped instead of being held in memory.
 """
 
@@ -44,13 +44,12 @@ import numpy as np
 
 from . import corpus_store
 from ._checks import check_int
-from ._encode_files import ENCODING_ERRORS, IN_MEMORY_TOKENS, read_files
+from ._encode_files import ENCODING_ERRORS, read_files
 from ._errors import CorpusError, spell
 from ._scan import check_encoded
 from ._text_files import _write_lines, nul_error, open_text  # noqa: F401  (part of the API)
 
-__all__ = ["Vocabulary", "Corpus", "CorpusError", "open_text", "ENCODING_ERRORS",
-           "IN_MEMORY_TOKENS"]
+__all__ = ["Vocabulary", "Corpus", "CorpusError", "open_text", "ENCODING_ERRORS"]
 
 logger = logging.getLogger(__name__)
 
@@ -200,7 +199,7 @@ class Corpus:
             Write the encoded corpus to this directory (created, or replaced if it holds an
             encoded corpus; atomically) and return it memory-mapped, as :meth:`load`
             does. By default the corpus is kept in memory, unless it has more than
-            :data:`IN_MEMORY_TOKENS` tokens: it then goes to a
+            :data:`~embedlib.corpus_store.IN_MEMORY_TOKENS` tokens: it then goes to a
             temporary directory, removed when the Corpus is garbage collected.
 
         Raises

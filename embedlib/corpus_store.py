@@ -21,7 +21,7 @@ which the kernel reads when training needs them and may drop again, not the proc
 memory. It refuses a directory whose files do not match its manifest, naming what differs.
 
 Writes are atomic: everything goes to a temporary directory beside the target
-(``.NAME.HOST-PID.XXXXXXXX.tmp``, named as :mod:`embedlib._atomic` names its temporary
+(``.NAME.HOST-PID.XXXXXXXX.tmp``, named as ``embedlib._atomic`` names its temporary
 files, so that the next write removes those of killed processes), renamed to the target
 at the end; on any exception, Ctrl-C and a full disk included, it is removed.
 
@@ -46,11 +46,16 @@ import numpy as np
 from ._atomic import owner_prefix, remove_stale
 from ._errors import CorpusError
 
-__all__ = ["Stored", "NpyWriter", "save", "load", "is_encoded", "FORMAT", "VERSION"]
+__all__ = ["Stored", "NpyWriter", "save", "load", "is_encoded", "FORMAT", "VERSION",
+           "IN_MEMORY_TOKENS"]
 
 FORMAT = "embedlib-corpus"
 #: The version of the directory format this module writes and reads.
 VERSION = 1
+#: :meth:`Corpus.from_file <embedlib.corpus.Corpus.from_file>` keeps a corpus of up to this
+#: many tokens in memory (200 MB of int32 ids, about 250-300 MB of English text); a larger
+#: one is encoded to a temporary directory and memory-mapped.
+IN_MEMORY_TOKENS = 50_000_000
 
 MANIFEST = "manifest.json"
 TOKENS = "tokens.npy"

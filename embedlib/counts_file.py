@@ -16,7 +16,7 @@ objects) holding
 ``window``, ``weighting``, ``symmetric``
     how it was counted.
 
-It is written atomically (:func:`embedlib._atomic.atomic_write`).
+It is written atomically (a temporary file beside it, renamed at the end).
 """
 
 from __future__ import annotations

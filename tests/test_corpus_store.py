@@ -6,7 +6,6 @@ import os
 import numpy as np
 import pytest
 
-import embedlib._encode_files as E
 import embedlib.corpus_store as CS
 from embedlib import Corpus, CorpusError, Word2Vec, cooccurrence
 
@@ -56,7 +55,7 @@ def test_training_reads_the_map_as_it_reads_memory(tmp_path, text):
 
 def test_a_large_corpus_goes_to_a_temporary_directory_removed_with_it(tmp_path, text,
                                                                       monkeypatch):
-    monkeypatch.setattr(E, "IN_MEMORY_TOKENS", 100)
+    monkeypatch.setattr(CS, "IN_MEMORY_TOKENS", 100)
     c = Corpus.from_file(text, min_count=1, chunk_size=128)
     assert c.directory is not None and c.directory.is_dir()
     _same(c, Corpus.from_sentences((line.split() for line in TEXT.splitlines()),
