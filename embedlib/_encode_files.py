@@ -191,6 +191,7 @@ def _read(sources, min_count, max_vocab_size, given, encoding_errors, workers, c
         arrays = output.finish()
         if arrays is not None:
             stored.tokens, stored.offsets = arrays
+            stored.written = True
             return stored
         return _finish_directory(stored, output, second.n_lines, target, made)
     except OSError as e:  # reading errors are CorpusErrors by now: this is writing
@@ -222,6 +223,7 @@ def _finish_directory(stored: Stored, output: Output, n_lines: int, target, made
         made.remove(tmp)
         result.cleanup = str(tmp)
     result.source = stored.source
+    result.written = True
     return result
 
 

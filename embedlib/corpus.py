@@ -138,17 +138,23 @@ class Corpus:
     parameters : how it was encoded (``min_count``, ``max_vocab_size``, ``encoding_errors``)
     directory : the directory whose files ``tokens`` and ``offsets`` map, or None when
         they are in memory. Read-only memory maps work wherever in-memory arrays do.
+
+    The constructor checks the offsets and the ids in one pass over them; ``validate=False``
+    skips that, for arrays the encoding pass has just written.
     """
 
     def __init__(self, vocab: Vocabulary, tokens, offsets, n_raw_tokens: int | None = None,
-                 n_replaced_lines: int = 0, source: str | None = None):
+                 n_replaced_lines: int = 0, source: str | None = None, *,
+                 validate: bool = True):
         self.vocab = vocab
         # a memory map stays one (np.ascontiguousarray makes no copy of a contiguous one)
         self.tokens = np.ascontiguousarray(tokens, dtype=np.int32)
         self.offsets = np.ascontiguousarray(offsets, dtype=np.int64)
         if self.offsets.ndim != 1 or self.tokens.ndim != 1:
             raise ValueError("tokens and offsets must be 1-D arrays")
-        bad = check_encoded(self.tokens, self.offsets, len(vocab))  # one pass, no copy
+        # one pass, no copy; skipped (validate=False) for arrays just written by the
+        # encoding pass, so that a memory-mapped corpus is not read back whole
+        bad = check_encoded(self.tokens, self.offsets, len(vocab)) if validate else 0
         if bad == 1:
             raise ValueError("offsets must start at 0, be non-decreasing and end at len(tokens)")
         if bad == 2:
@@ -231,7 +237,8 @@ class Corpus:
             vocab = Vocabulary(words, stored.counts, {w: i for i, w in enumerate(words)})
         try:
             corpus = cls(vocab, stored.tokens, stored.offsets, n_raw_tokens=stored.n_raw_tokens,
-                         n_replaced_lines=stored.n_replaced_lines, source=stored.source)
+                         n_replaced_lines=stored.n_replaced_lines, source=stored.source,
+                         validate=not stored.written)
         except ValueError as e:
             raise CorpusError(f"{stored.source}: {e}", path=stored.source) from None
         corpus.sources = tuple(stored.sources)
@@ -352,10 +359,16 @@ class Corpus:
 
     @classmethod
     def coerce(cls, corpus, **kwargs) -> "Corpus":
-        """A :class:`Corpus` from a Corpus, a path, or an iterable of token lists."""
+        """A :class:`Corpus` from a Corpus, a path, or an iterable of token lists.
+
+        A path to a directory written by :meth:`save` (or ``embedlib encode``) is loaded as
+        it is (:meth:`load`): its vocabulary is the one it was encoded with, whatever
+        ``kwargs`` say."""
         if isinstance(corpus, Corpus):
             return corpus
         if isinstance(corpus, (str, os.PathLike)):
+            if corpus_store.is_encoded(corpus):
+                return cls.load(corpus)
             return cls.from_file(corpus, **kwargs)
         kwargs.pop("encoding_errors", None)
         return cls.from_sentences(corpus, **kwargs)
@@ -369,6 +382,8 @@ class Corpus:
         vocabulary is re-encoded (:meth:`reencoded`); a path or an iterable of token lists
         is read with ``vocab`` (:meth:`from_file`, :meth:`from_sentences`).
         """
+        if isinstance(corpus, (str, os.PathLike)) and corpus_store.is_encoded(corpus):
+            corpus = cls.load(corpus)
         if isinstance(corpus, Corpus):
             if corpus.vocab is vocab or corpus.vocab.words == vocab.words:
                 return corpus

@@ -73,7 +73,8 @@ class Stored:
 
     ``sources`` holds one dict per input file (``path``, ``size``, ``mtime_ns``);
     ``parameters`` the encoding parameters; ``cleanup`` a temporary directory to remove
-    once the corpus is no longer used (or None).
+    once the corpus is no longer used (or None); ``written``: the arrays were just written
+    by the encoding pass (their ids need no second check).
     """
 
     words: tuple
@@ -88,6 +89,7 @@ class Stored:
     pruned_words: int = 0
     directory: Path | None = None
     cleanup: str | None = None
+    written: bool = False
 
 
 # ----------------------------------------------------------------------- .npy in pieces

@@ -51,6 +51,10 @@ def test_training_reads_the_map_as_it_reads_memory(tmp_path, text):
     np.testing.assert_array_equal(Word2Vec(**kw).fit(c).wv.vectors,
                                   Word2Vec(**kw).fit(d).wv.vectors)
     assert (cooccurrence(c, window=3) != cooccurrence(d, window=3)).nnz == 0
+    # a path to the directory is a corpus too, with the vocabulary it was encoded with
+    np.testing.assert_array_equal(Word2Vec(**kw).fit(c).wv.vectors,
+                                  Word2Vec(**dict(kw, min_count=9)).fit(tmp_path / "enc")
+                                  .wv.vectors)
 
 
 def test_a_large_corpus_goes_to_a_temporary_directory_removed_with_it(tmp_path, text,
