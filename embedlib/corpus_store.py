@@ -16,7 +16,7 @@ A corpus is encoded once and trained on many times. The directory (format versio
 The arrays are standard ``.npy`` files (``np.load`` reads them), written in pieces while
 the corpus is encoded (:class:`NpyWriter`: the header is written first and again with the
 final length at the end), so that the encoding pass never holds the corpus in memory.
-:func:`load_arrays` maps them with ``np.load(mmap_mode="r")``: the pages are page cache,
+:func:`load` maps them with ``np.load(mmap_mode="r")``: the pages are page cache,
 which the kernel reads when training needs them and may drop again, not the process's
 memory. It refuses a directory whose files do not match its manifest, naming what differs.
 
@@ -106,8 +106,8 @@ def _npy_header(dtype: np.dtype, n: int) -> bytes:
 
 
 class NpyWriter:
-    """A 1-D ``.npy`` file written piece by piece (:meth:`write`); :meth:`close` writes the
-    header again with the final length, and flushes the file to disk."""
+    """A 1-D ``.npy`` file written piece by piece (``write``); ``close`` writes the header
+    again with the final length, and flushes the file to disk."""
 
     def __init__(self, path, dtype):
         self.path = Path(path)

@@ -36,6 +36,7 @@ from .corpus import Vocabulary
 __all__ = ["save_counts", "load_counts", "FORMAT", "VERSION"]
 
 FORMAT = "embedlib-cooccurrence"
+#: The version of the counts file this module writes and reads.
 VERSION = 1
 
 
