@@ -42,7 +42,7 @@ class ParameterError(ValueError):
     """A parameter with a value that cannot be used.
 
     ``param`` is the parameter's Python name (``"vector_size"``); the message says what is
-    wrong, naming the parameter as the caller knows it (see :func:`spell`).
+    wrong, naming the parameter as the caller knows it (see ``embedlib._errors.spell``).
     """
 
     def __init__(self, message: str, param: str | None = None):
