@@ -37,6 +37,7 @@ from embedlib import (GloVe, PPMISVD, Corpus, CorpusError, Embeddings, Word2Vec,
                       cooccurrence, evaluate_similarity)
 from embedlib import cli
 from embedlib._errors import ParameterError
+from embedlib.counts_file import save_counts
 from conftest import embedlib_process, finish, topic_lines, wait_for_spill
 
 FAST = "-q --workers 1 --min-count 1 --vector-size 8 --epochs 2"
@@ -122,6 +123,21 @@ def make_inputs(root: Path) -> SimpleNamespace:
     text("nanscore.tsv", "king\tqueen\tmany\n")
     text("analogies.txt", ": s\nman woman king queen\n")
     text("badanalogies.txt", ": s\nman woman king\n")
+    # encoded corpora and counts: good, stale (its text changed since), truncated, old
+    Corpus.from_file(good, min_count=1, directory=i / "enc")
+    stale_src = text("stale_src.txt", good.read_bytes())
+    Corpus.from_file(stale_src, min_count=1, directory=i / "stale")
+    stale_src.write_bytes(good.read_bytes() + b"one more line\n")
+    Corpus.from_file(good, min_count=1, directory=i / "cut")
+    tokens = i / "cut" / "tokens.npy"
+    tokens.write_bytes(tokens.read_bytes()[:-40])
+    Corpus.from_file(good, min_count=1, directory=i / "oldver")
+    manifest = (i / "oldver" / "manifest.json").read_text()
+    (i / "oldver" / "manifest.json").write_text(manifest.replace('"version": 1', '"version": 0'))
+    save_counts(i / "counts.npz", cooccurrence(Corpus.load(i / "enc"), 5),
+                Corpus.load(i / "enc").vocab, window=5, weighting="harmonic", symmetric=True)
+    for name in ("enc", "stale", "cut", "oldver", "counts.npz"):
+        f[name.replace(".", "_")] = str(i / name)
     (root / "out" / "old.txt").write_bytes(b"the old output\n")
     f.update(dir=str(i), out=str(root / "out"), old=str(root / "out" / "old.txt"),
              tmp=str(root / "tmp"), unwritable=_unwritable_dir(root))
@@ -371,6 +387,47 @@ CASES = [
          2, "must be >= 1"),
     Case("eval: a binary file read as text", "eval {vec_bin} --format text --pairs "
          "{pairs_tsv}", 1, "vec.bin, line"),
+    # ------------------------------------------------------------- encoded corpora, counts
+    Case("train from a stale encoded corpus", "train sgns {stale} -o {old} " + FAST, 1,
+         "stale_src.txt changed (size", absent=("Traceback",)),
+    Case("train from a truncated encoded corpus", "train cbow {cut} -o {old} " + FAST, 1,
+         "tokens.npy is", absent=("Traceback",)),
+    Case("train from an encoded corpus of another version", "train sgns {oldver} -o {old}", 1,
+         "format version 0, but this embedlib reads version 1; encode the corpus again"),
+    Case("train: --min-count unlike the encoded corpus",
+         "train sgns {enc} -o {old} -q --min-count 3", 1,
+         "was encoded with --min-count 1, not --min-count 3"),
+    Case("train sgns from counts", "train sgns {counts_npz} -o {old}", 1,
+         "holds co-occurrence counts: train glove or svd from it"),
+    Case("train glove: --window unlike the counts", "train glove {counts_npz} -o {old} "
+         "--window 7", 1, "was counted with --window 5, not --window 7"),
+    Case("train svd: not a counts file", "train svd {junk_npz} -o {old}", 1,
+         "junk.npz: not a co-occurrence counts file"),
+    Case("encode: NUL byte", "encode {good_txt} {nul_txt} -o {out}/enc --min-count 1", 1,
+         "nul.txt, line 2: NUL byte at column 4"),
+    Case("encode: a missing corpus", "encode {good_txt} {dir}/nope.txt -o {out}/enc", 1,
+         "corpus file not found"),
+    Case("encode: into a directory that is not an encoded corpus", "encode {good_txt} -o "
+         "{dir}", 1, "is not empty and holds no encoded corpus"),
+    Case("encode: --workers 0", "encode {good_txt} -o {out}/enc --workers 0", 1,
+         "--workers must be"),
+    Case("encode: every word rare", "encode {good_txt} -o {out}/enc --min-count 100000", 1,
+         "(--min-count 100000;"),
+    Case("encode: not UTF-8", "encode {latin1_txt} -o {out}/enc", 1,
+         "fix the file or pass --encoding-errors replace"),
+    Case("cooccur: a truncated encoded corpus", "cooccur {cut} -o {out}/x.npz", 1,
+         "(truncated); encode the corpus again"),
+    Case("cooccur: into a missing directory", "cooccur {enc} -o {out}/no/x.npz", 1,
+         "does not exist"),
+    Case("Corpus.from_file: the disk fills while encoding", lambda f: _disk_full(
+         lambda: Corpus.from_file(f.good_txt, min_count=1, directory=Path(f.out) / "enc",
+                                  chunk_size=256)), OSError,
+         "no space left on the device; nothing was left behind"),
+    Case("Corpus.save: the disk fills", lambda f: _disk_full(
+         lambda: Corpus.load(f.enc).save(Path(f.out) / "enc")), OSError,
+         "no space left on the device"),
+    Case("Corpus.load: a stale encoded corpus", lambda f: Corpus.load(f.stale), CorpusError,
+         "since the corpus was encoded; encode it again", attrs={"path": "{stale}"}),
     # ------------------------------------------------------------- Python
     Case("Word2Vec.fit: one token a line", lambda f: Word2Vec(**PY_FAST).fit(f.one_txt),
          CorpusError, "no sentence has two in-vocabulary words", attrs={"path": "{one_txt}"}),
@@ -451,6 +508,24 @@ CASES = [
          "--memory-limit {spill_limit} --workers 1 --window 15", signal.SIGTERM, "spill"), 143,
          "embedlib: terminated"),
 ]
+
+
+def _disk_full(call):
+    """``call()`` with every .npy write after the second failing as a full disk does."""
+    import errno
+    from unittest import mock
+
+    import embedlib.corpus_store as CS
+    real, calls = CS.NpyWriter.write, []
+
+    def write(self, a):
+        calls.append(1)
+        if len(calls) > 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(self, a)
+
+    with mock.patch.object(CS.NpyWriter, "write", write):
+        return call()
 
 
 # ====================================================================== running a row

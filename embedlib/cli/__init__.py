@@ -2,7 +2,10 @@
 
 ::
 
-    embedlib train sgns|cbow|glove|svd CORPUS -o VECTORS [--save-model MODEL] [options]
+    embedlib encode CORPUS [CORPUS ...] -o DIR [--min-count N] [--max-vocab-size N] ...
+    embedlib cooccur CORPUS_OR_DIR -o COUNTS.npz [--window N] [--memory-limit SIZE] ...
+    embedlib train sgns|cbow|glove|svd CORPUS_OR_DIR -o VECTORS [--save-model MODEL] [options]
+    embedlib train glove|svd COUNTS.npz -o VECTORS [options]
     embedlib continue MODEL CORPUS [-o OUT] [--epochs N]
     embedlib eval VECTORS [--pairs FILE ...] [--analogies FILE ...] [--json]
     embedlib neighbors VECTORS WORD [WORD ...] [--topn N]
@@ -26,8 +29,8 @@ training succeeds, atomically, so a failed or stopped run leaves no partial file
 the old output.
 
 The commands live in :mod:`embedlib.cli._train` (``train``), :mod:`embedlib.cli._continue`
-(``continue``: a saved model trained further) and :mod:`embedlib.cli._vectors` (``eval``,
-``neighbors``).
+(``continue``: a saved model trained further), :mod:`embedlib.cli._corpus` (``encode``,
+``cooccur``) and :mod:`embedlib.cli._vectors` (``eval``, ``neighbors``).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from contextlib import contextmanager
 
 from .. import __version__
 from .._errors import spelling
+from ._corpus import add_corpus_commands
 from ._common import PROG, CLIError, CommandLineSpelling, Options, error
 from ._continue import add_continue_command
 from ._train import add_train_commands
@@ -61,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.options = Options()
     add_train_commands(sub, parser.options)
     add_continue_command(sub, parser.options)
+    add_corpus_commands(sub, parser.options)
     add_vector_commands(sub, parser.options)
     return parser
 

@@ -20,11 +20,13 @@ import numpy as np
 
 from .. import formats
 from .._atomic import check_writable, remove_temporaries
-from .._errors import TrainingError
+from .._errors import CorpusError, TrainingError, spell
 from .._spill import remove_spill_directories
 from ..base import OUTPUTS
 from ..cooccur import WEIGHTINGS, cooccurrence
 from ..corpus import ENCODING_ERRORS, Corpus
+from ..corpus_store import is_encoded
+from ..counts_file import load_counts
 from ..glove import GloVe
 from ..pmi import PPMISVD, SOLVERS
 from ..sampling import SUBSAMPLE_FORMULAS
@@ -32,7 +34,7 @@ from ..word2vec import Word2Vec
 from ._common import CLIError, Options, dest, info, kwdefaults, option, param_docs, reported, \
     warn
 
-__all__ = ["add_train_commands", "run_train", "check_output", "check_vectors"]
+__all__ = ["add_train_commands", "run_train", "check_output", "check_vectors", "read_corpus"]
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,9 @@ def _add_train_command(train_sub, name: str, table: Options, *, model: Callable,
     io = p.add_argument_group("input and output")
     io.add_argument("corpus", metavar="CORPUS",
                     help="text file (plain or .gz), one sentence per line, tokens separated "
-                         "by white space")
+                         "by white space; or a directory written by embedlib encode" +
+                         ("; or counts written by embedlib cooccur (.npz)"
+                          if cls is not Word2Vec else ""))
     io.add_argument("-o", "--output", required=True, metavar="VECTORS",
                     help="output file, its format from --format or the extension: .txt, .vec "
                          "word2vec text, .bin binary, .npz embedlib's npz (with the context "
@@ -291,16 +295,9 @@ def run_train(args) -> int:
         with reported():
             model = args.model(**params, **extra)
             _check_outputs(args)
-            corpus = Corpus.from_file(args.corpus, min_count=params["min_count"],
-                                      max_vocab_size=params.get("max_vocab_size"),
-                                      encoding_errors=getattr(args, dest("encoding_errors")))
-        info(f"corpus {args.corpus}: {len(corpus):,} lines, {corpus.n_raw_tokens:,} tokens; "
-             f"vocabulary {len(corpus.vocab):,} words, {corpus.n_tokens:,} tokens kept")
-        if corpus.n_replaced_lines:
-            warn(f"{corpus.n_replaced_lines:,} lines of {args.corpus} held bytes that are not "
-                 "UTF-8 (replaced by U+FFFD)")
+            data = _training_data(args, params)
         with reported():
-            model.fit(corpus)
+            model.fit(*data)
         for stats in getattr(model, "history_", ()):   # PPMISVD has no epochs
             info(str(stats))
         wv = model.wv
@@ -323,3 +320,50 @@ def run_train(args) -> int:
         info(f"wrote {args.save_model} ({type(model).__name__} model, "
              f"{model.epochs_trained_} epochs trained)")
     return 0
+
+
+def _training_data(args, params: dict) -> tuple:
+    """What ``fit`` takes: ``(corpus,)``, or ``(X, vocab)`` from a counts file."""
+    defaults = kwdefaults(args.model.func.__init__ if isinstance(args.model, functools.partial)
+                          else args.model.__init__)
+    if args.corpus.endswith(".npz") and os.path.isfile(args.corpus):
+        if args.algorithm in ("sgns", "cbow"):
+            raise CLIError(f"{args.corpus} holds co-occurrence counts: train glove or svd "
+                           "from it; word2vec trains on a corpus (a text file or a directory "
+                           "written by embedlib encode)")
+        X, vocab, how = load_counts(args.corpus)
+        for name, stored in how.items():
+            value = params.get(name, stored)
+            if value != stored and value != defaults.get(name):
+                raise CorpusError(f"{args.corpus} was counted with {spell(name, stored)}, "
+                                  f"not {spell(name, value)}; count again or leave the "
+                                  "option out", path=args.corpus)
+        info(f"counts {args.corpus}: {X.shape[0]:,} words, {X.nnz:,} nonzero counts")
+        return X, vocab
+    read = {"min_count": params["min_count"], "max_vocab_size": params.get("max_vocab_size"),
+            "encoding_errors": getattr(args, dest("encoding_errors"))}
+    corpus = read_corpus(args.corpus, read, {**defaults, "encoding_errors": "strict"})
+    info(f"corpus {args.corpus}: {len(corpus):,} lines, {corpus.n_raw_tokens:,} tokens; "
+         f"vocabulary {len(corpus.vocab):,} words, {corpus.n_tokens:,} tokens kept")
+    if corpus.n_replaced_lines:
+        warn(f"{corpus.n_replaced_lines:,} lines of {args.corpus} held bytes that are not "
+             "UTF-8 (replaced by U+FFFD)")
+    return (corpus,)
+
+
+def read_corpus(path: str, read: dict, defaults: dict) -> Corpus:
+    """The corpus of ``path``: an encoded directory (memory-mapped) or a text file.
+
+    With a directory, ``read`` (min_count, max_vocab_size, encoding_errors) must agree with
+    how it was encoded, unless a value is the command's default: a value given on the
+    command line that the directory does not have is refused with both values."""
+    if not is_encoded(path):
+        return Corpus.from_file(path, **read)
+    corpus = Corpus.load(path)
+    for name, value in read.items():
+        stored = corpus.parameters.get(name, value)
+        if value != stored and value != defaults.get(name):
+            raise CorpusError(f"{path} was encoded with {spell(name, stored)}, not "
+                              f"{spell(name, value)}; encode the corpus again with "
+                              f"{spell(name, value)}, or leave the option out", path=path)
+    return corpus

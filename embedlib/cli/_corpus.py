@@ -1,0 +1,116 @@
+"""``embedlib encode CORPUS... -o DIR`` and ``embedlib cooccur CORPUS_OR_DIR -o COUNTS.npz``.
+
+A large corpus is read once: ``encode`` writes its encoded form (the directory of
+:mod:`embedlib.corpus_store`), which ``train`` and ``cooccur`` then memory-map;
+``cooccur`` writes the vocabulary and the co-occurrence matrix
+(:mod:`embedlib.counts_file`), which ``train glove|svd`` trains from. Options are those of
+:meth:`Corpus.from_file <embedlib.corpus.Corpus.from_file>` and
+:func:`~embedlib.cooccurrence`, with their defaults and help. Both write atomically:
+whatever stops them leaves no partial output and no temporary directory.
+"""
+
+from __future__ import annotations
+
+from .._atomic import check_writable, remove_temporaries
+from .._spill import remove_spill_directories
+from ..cooccur import WEIGHTINGS, cooccurrence
+from ..corpus import ENCODING_ERRORS, Corpus
+from ..counts_file import save_counts
+from ._common import dest, info, kwdefaults, param_docs, reported, warn
+from ._train import _add_options, _Opt, read_corpus
+
+__all__ = ["add_corpus_commands"]
+
+_READ_OPTS = (
+    _Opt("min_count", int, "drop words occurring fewer times", "N"),
+    _Opt("max_vocab_size", int, "keep at most this many (most frequent) words; the counting "
+                               "table is pruned as word2vec.c does past twice as many", "N",
+         none="no limit"),
+    _Opt("encoding_errors", str, "corpus bytes that are not UTF-8: stop with an error "
+                                 "(strict) or replace them with U+FFFD", choices=ENCODING_ERRORS),
+)
+
+_COOCCUR_OPTS = (
+    _Opt("window", int, None, "N"),
+    _Opt("weighting", str, choices=WEIGHTINGS),
+    _Opt("symmetric", bool, "counting context words on both sides (when off: the left "
+                            "context only)"),
+    _Opt("memory_limit", str, "bound on the working memory of counting, e.g. 2G; larger "
+                              "tables are counted in runs spilled to disk", "SIZE",
+         none="no limit"),
+    _Opt("tmp_dir", str, "where spilled runs go", "DIR", none="the system's temp folder"),
+)
+
+
+def add_corpus_commands(sub, table) -> None:
+    """``encode`` and ``cooccur``."""
+    read_defaults = kwdefaults(Corpus.from_file)
+    read_docs = param_docs(Corpus.from_file)
+    p = sub.add_parser("encode", help="encode text corpora once into a directory that "
+                                      "train and cooccur read",
+                       description="Count the words of the text files (one corpus), choose "
+                                   "the vocabulary and write the encoded corpus to a "
+                                   "directory (int32 ids and sentence offsets, .npy).")
+    p.add_argument("corpus", nargs="+", metavar="CORPUS",
+                   help="text files (plain or .gz), one sentence per line")
+    p.add_argument("-o", "--output", required=True, metavar="DIR",
+                   help="the directory to write (replaced if it holds an encoded corpus)")
+    names = _add_options(p, _READ_OPTS, read_defaults, read_docs, table)
+    names += _add_options(p, (_Opt("workers", int, "threads that scan the files", "N"),),
+                          read_defaults, read_docs, table)
+    p.set_defaults(run=run_encode, params=names)
+
+    c = sub.add_parser("cooccur", help="count co-occurrences into COUNTS.npz for train "
+                                       "glove|svd",
+                       description="Count the co-occurrences of a text corpus or an encoded "
+                                   "directory and write the vocabulary and the matrix.")
+    c.add_argument("corpus", metavar="CORPUS_OR_DIR",
+                   help="a text file (plain or .gz) or a directory written by encode")
+    c.add_argument("-o", "--output", required=True, metavar="COUNTS.npz",
+                   help="the counts file to write")
+    names = _add_options(c, _READ_OPTS, read_defaults, read_docs, table)
+    names += _add_options(c, _COOCCUR_OPTS, kwdefaults(cooccurrence), param_docs(cooccurrence),
+                          table)
+    names += _add_options(c, (_Opt("workers", int, "threads", "N", none="all cores"),),
+                          kwdefaults(cooccurrence), {}, table)
+    c.set_defaults(run=run_cooccur, params=names)
+
+
+def _params(args) -> dict:
+    return {name: getattr(args, dest(name)) for name in args.params}
+
+
+def run_encode(args) -> int:
+    params = _params(args)
+    with reported():
+        corpus = Corpus.from_file(args.corpus, directory=args.output, **params)
+    _report(corpus, ", ".join(args.corpus))
+    info(f"wrote {args.output} (encoded corpus, {corpus.n_tokens:,} tokens)")
+    return 0
+
+
+def _report(corpus, where: str) -> None:
+    info(f"corpus {where}: {len(corpus):,} lines, {corpus.n_raw_tokens:,} tokens; "
+         f"vocabulary {len(corpus.vocab):,} words, {corpus.n_tokens:,} tokens kept")
+    if corpus.n_replaced_lines:
+        warn(f"{corpus.n_replaced_lines:,} lines of {where} held bytes that are not UTF-8 "
+             "(replaced by U+FFFD)")
+
+
+def run_cooccur(args) -> int:
+    params = _params(args)
+    read = {k: params.pop(k) for k in ("min_count", "max_vocab_size", "encoding_errors")}
+    try:
+        with reported():
+            check_writable(args.output)
+            corpus = read_corpus(args.corpus, read, kwdefaults(Corpus.from_file))
+            _report(corpus, args.corpus)
+            X = cooccurrence(corpus, **params)
+            save_counts(args.output, X, corpus.vocab, window=params["window"],
+                        weighting=params["weighting"], symmetric=params["symmetric"])
+    except BaseException:
+        remove_temporaries(args.output, mine=True)
+        remove_spill_directories(params["tmp_dir"], mine=True)
+        raise
+    info(f"wrote {args.output} ({X.shape[0]:,} words, {X.nnz:,} nonzero counts)")
+    return 0
