@@ -26,7 +26,7 @@ import numba
 import numpy as np
 
 from ._blocks import BLOCK, axpy6, distinct6, dots6, gather_scatter6, pad_outputs
-from ._jit import FAST, INLINE, prefetch_span
+from ._jit import FAST, INLINE, LANES, prefetch_span, wide_vectors
 from .sampling import alias_draw, rand_below, rand_float, splitmix64
 
 SG_NS, CBOW_NS, SG_SOFTMAX, CBOW_SOFTMAX = 0, 1, 2, 3
@@ -70,29 +70,42 @@ def neg_log_sigmoid(x, exact):
 
 
 @numba.njit(**INLINE)
+def _step_and_loss(x, compute_loss, exact):
+    """(1 - σ(x), -log σ(x)) from one look-up of the tables (the loss only if
+    ``compute_loss``): what :func:`one_minus_sigmoid` and :func:`neg_log_sigmoid` return,
+    with the cell index computed once."""
+    if exact or x >= SIG_MAX or x <= -SIG_MAX:
+        g = one_minus_sigmoid(x, exact)
+        return g, (neg_log_sigmoid(x, exact) if compute_loss else 0.0)
+    f = (x + np.float32(SIG_MAX)) * np.float32(SIG_SCALE)
+    i = min(max(int(f), 0), _N_CELLS - 1)
+    g = np.float32(1.0) - _SIGMOID[i]
+    if not compute_loss:
+        return g, 0.0
+    frac = f - i
+    return g, _NEG_LOG_SIGMOID[i] + frac * (_NEG_LOG_SIGMOID[i + 1] - _NEG_LOG_SIGMOID[i])
+
+
+@numba.njit(**INLINE)
 def _ns_coefficients(D, i, n_out, n_pad, lr, compute_loss, exact):
     """Turn scores D[i, j] = w·c_j into steps G[i, j] = -lr ∂L/∂(w·c_j) (in place).
 
     Output 0 is the positive (label 1): -lr ∂L/∂x = lr (1 - σ(x)). Outputs 1.. are noise
     (label 0): -lr ∂L/∂x = -lr σ(x) = -lr (1 - σ(-x)). Padding gets 0. Returns the loss.
     """
-    loss = 0.0
-    x = D[i, 0]
-    if compute_loss:
-        loss += neg_log_sigmoid(x, exact)
-    D[i, 0] = lr * one_minus_sigmoid(x, exact)
+    g, loss = _step_and_loss(D[i, 0], compute_loss, exact)
+    D[i, 0] = lr * g
     for j in range(1, n_out):
-        x = -D[i, j]
-        if compute_loss:
-            loss += neg_log_sigmoid(x, exact)
-        D[i, j] = -lr * one_minus_sigmoid(x, exact)
+        g, term = _step_and_loss(-D[i, j], compute_loss, exact)
+        loss += term
+        D[i, j] = -lr * g
     for j in range(n_out, n_pad):
         D[i, j] = 0.0
     return loss
 
 
 @numba.njit(**INLINE)  # inlined into train_job, where exact=False folds away
-def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, exact):
+def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, exact, d=0):
     """One skip-gram negative-sampling step for one center word (HogBatch form).
 
     Inputs are the rows ``w_i = W[ctx[i]]``, ``i < m`` (the words around the center);
@@ -109,20 +122,30 @@ def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, ex
 
     Scratch: ``outs`` and ``ctx`` have room for padding (``n_out`` rounded up to BLOCK,
     ``m`` rounded up to 2), ``Cb`` holds copies of the output rows, ``D`` the scores.
+    ``d`` is the number of columns the loops run over (0: all of ``W``'s); the training
+    loop passes the padded row width as a compile-time constant, so that every row loop
+    has a fixed trip count (straight vector code, no remainder loop).
     """
-    d = W.shape[1]
-    n_pad = pad_outputs(outs, n_out)
+    if d == 0:
+        d = W.shape[1]
+    return _sgns_step(W, C, ctx, m, outs.reshape((1, outs.shape[0])), 0, n_out, lr, Cb, D, Wb,
+                      tied, compute_loss, exact, d)
+
+
+@numba.njit(**INLINE)
+def _sgns_step(W, C, ctx, m, O, o, n_out, lr, Cb, D, Wb, tied, compute_loss, exact, d):
+    """:func:`sgns_update` with the outputs in row ``o`` of the 2-D array ``O``."""
+    n_pad = pad_outputs(O, o, n_out)
     for j in range(n_pad):
-        cr = C[outs[j]]
-        cb = Cb[j]
+        r = O[o, j]
         for t in range(d):
-            cb[t] = cr[t]
+            Cb[j, t] = C[r, t]
     lr = W.dtype.type(lr)
     loss = 0.0
     for i in range(m):
-        wr = W[ctx[i]]
+        r = ctx[i]
         for j in range(0, n_pad, BLOCK):
-            dots6(wr, Cb[j], Cb[j + 1], Cb[j + 2], Cb[j + 3], Cb[j + 4], Cb[j + 5], D, i, j)
+            dots6(W, r, Cb, j, j + 1, j + 2, j + 3, j + 4, j + 5, D, i, j, d)
         loss += _ns_coefficients(D, i, n_out, n_pad, lr, compute_loss, exact)
     # outputs: c_j += Σ_i G[i, j] w_i, two input rows per pass
     m2 = m
@@ -133,29 +156,67 @@ def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, ex
         m2 += 1
     if tied:
         for i in range(m2):
-            wr = W[ctx[i]]
-            wb = Wb[i]
+            r = ctx[i]
             for t in range(d):
-                wb[t] = wr[t]
+                Wb[i, t] = W[r, t]
+    X = Wb if tied else W
     for j in range(n_pad):
-        cr = C[outs[j]]
+        r = O[o, j]
         for i in range(0, m2, 2):
             g0 = D[i, j]
             g1 = D[i + 1, j]
-            w0 = Wb[i] if tied else W[ctx[i]]
-            w1 = Wb[i + 1] if tied else W[ctx[i + 1]]
+            x0 = i if tied else ctx[i]
+            x1 = i + 1 if tied else ctx[i + 1]
             for t in range(d):
-                cr[t] += g0 * w0[t] + g1 * w1[t]
+                C[r, t] += g0 * X[x0, t] + g1 * X[x1, t]
     # inputs: w_i += Σ_j G[i, j] c_j, from the copies of the output rows
     for i in range(m):
-        wr = W[ctx[i]]
+        r = ctx[i]
         for j in range(0, n_pad, BLOCK):
-            axpy6(wr, Cb[j], Cb[j + 1], Cb[j + 2], Cb[j + 3], Cb[j + 4], Cb[j + 5], D, i, j)
+            axpy6(W, r, Cb, j, j + 1, j + 2, j + 3, j + 4, j + 5, D, i, j, d)
     return loss
 
 
 @numba.njit(**INLINE)
-def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, compute_loss, exact):
+def _mean_of_rows(H, W, ctx, m, inv, d):
+    """H[0] = inv · Σ_{i<m} W[ctx[i]], adding up to four rows per pass (m >= 1)."""
+    i = 0
+    while i < m:
+        r0 = ctx[i]
+        left = m - i
+        if left >= 4:
+            r1, r2, r3 = ctx[i + 1], ctx[i + 2], ctx[i + 3]
+            if i == 0:
+                for t in range(d):
+                    H[0, t] = (W[r0, t] + W[r1, t]) + (W[r2, t] + W[r3, t])
+            else:
+                for t in range(d):
+                    H[0, t] += (W[r0, t] + W[r1, t]) + (W[r2, t] + W[r3, t])
+            i += 4
+        elif left >= 2:
+            r1 = ctx[i + 1]
+            if i == 0:
+                for t in range(d):
+                    H[0, t] = W[r0, t] + W[r1, t]
+            else:
+                for t in range(d):
+                    H[0, t] += W[r0, t] + W[r1, t]
+            i += 2
+        else:
+            if i == 0:
+                for t in range(d):
+                    H[0, t] = W[r0, t]
+            else:
+                for t in range(d):
+                    H[0, t] += W[r0, t]
+            i += 1
+    for t in range(d):
+        H[0, t] *= inv
+
+
+@numba.njit(**INLINE)
+def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, compute_loss, exact,
+                   d=0):
     """One CBOW negative-sampling step: predict the center word from the mean of its context.
 
     h = (1/m) Σ_i w_i with w_i = W[ctx[i]];  L = -log σ(h·c_0) - Σ_{j≥1} log σ(-h·c_j).
@@ -163,45 +224,49 @@ def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, comp
     for each w_i is ∂L/∂h / m (``cbow_exact=True``). The C code and gensim add the
     undivided ∂L/∂h to every w_i (``cbow_exact=False``, the default): chapter *CBOW*
     measures the difference.
+
+    ``d``: the columns to run over, as in :func:`sgns_update`.
     """
-    d = W.shape[1]
-    n_pad = pad_outputs(outs, n_out)
+    if d == 0:
+        d = W.shape[1]
+    return _cbow_step(W, C, ctx, m, outs.reshape((1, outs.shape[0])), 0, n_out, lr,
+                      h.reshape((1, h.shape[0])), grad_h.reshape((1, grad_h.shape[0])), D,
+                      cbow_exact, compute_loss, exact, d)
+
+
+@numba.njit(**INLINE)
+def _cbow_step(W, C, ctx, m, O, o, n_out, lr, H, G, D, cbow_exact, compute_loss, exact, d):
+    """:func:`cbow_ns_update` with the outputs in row ``o`` of ``O`` and h, ∂L/∂h in the
+    one-row arrays ``H`` and ``G``."""
+    n_pad = pad_outputs(O, o, n_out)
     lr = W.dtype.type(lr)
     inv = W.dtype.type(1.0 / m)
-    for t in range(d):
-        h[t] = 0.0
-    for i in range(m):
-        wr = W[ctx[i]]
-        for t in range(d):
-            h[t] += wr[t]
-    for t in range(d):
-        h[t] *= inv
+    _mean_of_rows(H, W, ctx, m, inv, d)
     # scores and ∂L/∂h from the output rows as they are, before any of them moves
     for j in range(0, n_pad, BLOCK):
-        dots6(h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]], C[outs[j + 3]], C[outs[j + 4]],
-               C[outs[j + 5]], D, 0, j)
+        dots6(H, 0, C, O[o, j], O[o, j + 1], O[o, j + 2], O[o, j + 3], O[o, j + 4],
+              O[o, j + 5], D, 0, j, d)
     loss = _ns_coefficients(D, 0, n_out, n_pad, lr, compute_loss, exact)
-    for t in range(d):
-        grad_h[t] = 0.0
     for j in range(0, n_pad, BLOCK):
-        if outs[j:j + BLOCK].size == BLOCK and distinct6(outs, j):
-            gather_scatter6(grad_h, h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]],
-                             C[outs[j + 3]], C[outs[j + 4]], C[outs[j + 5]], D, j)
-        else:  # a noise word drawn twice: read all six rows before writing any
-            axpy6(grad_h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]], C[outs[j + 3]],
-                   C[outs[j + 4]], C[outs[j + 5]], D, 0, j)
+        c0, c1, c2 = O[o, j], O[o, j + 1], O[o, j + 2]
+        c3, c4, c5 = O[o, j + 3], O[o, j + 4], O[o, j + 5]
+        first = j == 0
+        if distinct6(c0, c1, c2, c3, c4, c5):
+            gather_scatter6(G, 0, H, 0, C, c0, c1, c2, c3, c4, c5, D, j, d, first)
+        else:  # a noise word drawn twice: all six rows read before any is written
+            axpy6(G, 0, C, c0, c1, c2, c3, c4, c5, D, 0, j, d, first)
             for u in range(j, j + BLOCK):
-                cr = C[outs[u]]
+                r = O[o, u]
                 g = D[0, u]
                 for t in range(d):
-                    cr[t] += g * h[t]
+                    C[r, t] += g * H[0, t]
     if cbow_exact:
         for t in range(d):
-            grad_h[t] *= inv
+            G[0, t] *= inv
     for i in range(m):
-        wr = W[ctx[i]]
+        r = ctx[i]
         for t in range(d):
-            wr[t] += grad_h[t]
+            W[r, t] += G[0, t]
     return loss
 
 
@@ -253,17 +318,17 @@ def _row_of(w, hot, row0):
 
 
 @numba.njit(**INLINE)
-def _draw_outputs(state, center, outs, negative, noise_prob, noise_alias, hot, row0):
-    """outs[0] = center (the positive), then ``negative`` draws from the noise table; a draw
-    equal to the center is skipped, as in the C code. Returns (state, number of outputs).
-    Everything is a row (see :func:`_row_of`)."""
-    outs[0] = center
+def _draw_outputs(state, center, O, o, negative, noise_prob, noise_alias, hot, row0):
+    """O[o, 0] = center (the positive), then ``negative`` draws from the noise table; a
+    draw equal to the center is skipped, as in the C code. Returns (state, number of
+    outputs). Everything is a row (see :func:`_row_of`)."""
+    O[o, 0] = center
     n_out = 1
     for _ in range(negative):
         state, bits = splitmix64(state)
         neg = _row_of(alias_draw(bits, noise_prob, noise_alias), hot, row0)
         if neg != center:
-            outs[n_out] = neg
+            O[o, n_out] = neg
             n_out += 1
     return state, n_out
 
@@ -299,16 +364,31 @@ Data = namedtuple("Data", "tokens offsets keep noise_prob noise_alias")
 Data.__doc__ = """What every job reads and no job writes: the encoded corpus (``tokens`` and
 sentence ``offsets``), the ``keep`` probabilities of subsampling, the noise alias table."""
 Config = namedtuple("Config", "mode window negative cbow_exact tied compute_loss alpha "
-                              "min_alpha hot")
+                              "min_alpha hot width")
 Config.__doc__ = """The objective (``mode``: ``SG_NS``, ``CBOW_NS``, ``SG_SOFTMAX`` or
-``CBOW_SOFTMAX``) and its schedule, the same for every job of a run."""
+``CBOW_SOFTMAX``) and its schedule, the same for every job of a run. ``width`` is a tuple
+with one entry per :data:`~embedlib._jit.LANES` columns of W and C (see
+:func:`row_width`): its type, not its value, carries the row width into the compiled
+kernel."""
+
+
+def row_width(n_columns: int) -> tuple:
+    """The ``width`` marker of rows with ``n_columns`` (a multiple of LANES) columns.
+
+    A tuple's length is part of its Numba type, so :func:`train_job` is compiled once per
+    row width, with the width as a constant: its row loops then have a fixed trip count.
+    """
+    if n_columns <= 0 or n_columns % LANES:
+        raise ValueError(f"rows must have a positive multiple of {LANES} columns, got "
+                         f"{n_columns}")
+    return (0,) * (n_columns // LANES)
 Scratch = namedtuple("Scratch", "row0 total buf ctx outs Cb D Wb Wh0 Ch0 h grad_h scores "
                                 "stats")
 Scratch.__doc__ = """What one thread owns: the first of its private hot rows (``row0``), the
 tokens of its share over all epochs (``total``), its scratch arrays and its ``stats``."""
 
 
-@numba.njit(**FAST)
+@numba.njit(**FAST, _nrt=False)
 def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
     """Train on sentences ``s_begin..s_end`` of an encoded corpus.
 
@@ -333,8 +413,12 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
     """
     W, C = weights
     tokens, offsets, keep, noise_prob, noise_alias = data
-    mode, window, negative, cbow_exact, tied, compute_loss, alpha, min_alpha, hot = config
+    mode, window, negative, cbow_exact, tied, compute_loss, alpha, min_alpha, hot, width = config
+    wide_vectors()
+    d = len(width) * LANES  # a compile-time constant: fixed-length row loops
     row0, total, buf, ctx, outs, Cb, D, Wb, Wh0, Ch0, h, grad_h, scores, stats = scratch
+    H = h.reshape((1, h.shape[0]))      # one-row views: rows are indexed, never sliced
+    G = grad_h.reshape((1, grad_h.shape[0]))
     _checkout(W, C, hot, row0, Wh0, Ch0, tied)
     state = np.uint64(seed)
     loss = 0.0
@@ -342,7 +426,6 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
     centers = 0
     seen = 0
     span = alpha - min_alpha
-    d = W.shape[1]
     for s in range(s_begin, s_end):
         a = offsets[s]
         b = offsets[s + 1]
@@ -360,7 +443,7 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
         ns = mode == SG_NS or mode == CBOW_NS
         n_next = 0
         if ns and n > 0:
-            state, n_next = _draw_outputs(state, buf[0], outs[0], negative, noise_prob,
+            state, n_next = _draw_outputs(state, buf[0], outs, 0, negative, noise_prob,
                                           noise_alias, hot, row0)
         for pos in range(n):
             progress = (done0 + seen + (pos * length) / n) / total
@@ -369,14 +452,14 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
             if ns:
                 # this center's outputs were drawn one step ahead; draw the next center's
                 # now and prefetch their rows, so that their cache misses overlap this step
-                cur = outs[pos & 1]
+                cur = pos & 1
                 n_out = n_next
                 if pos + 1 < n:
-                    nxt = outs[(pos + 1) & 1]
-                    state, n_next = _draw_outputs(state, buf[pos + 1], nxt, negative,
+                    nxt = cur ^ 1
+                    state, n_next = _draw_outputs(state, buf[pos + 1], outs, nxt, negative,
                                                   noise_prob, noise_alias, hot, row0)
                     for j in range(n_next):
-                        prefetch_span(C, nxt[j] * d, d)
+                        prefetch_span(C, outs[nxt, j] * d, d)
                     if pos + 1 + window < n:
                         prefetch_span(W, buf[pos + 1 + window] * d, d)
             state, bits = splitmix64(state)
@@ -393,12 +476,12 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
             centers += 1
             if ns:
                 if mode == SG_NS:
-                    loss += sgns_update(W, C, ctx, m, cur, n_out, lr, Cb, D, Wb, tied,
-                                        compute_loss, False)
+                    loss += _sgns_step(W, C, ctx, m, outs, cur, n_out, lr, Cb, D, Wb, tied,
+                                       compute_loss, False, d)
                     examples += m
                 else:
-                    loss += cbow_ns_update(W, C, ctx, m, cur, n_out, lr, h, grad_h, D,
-                                           cbow_exact, compute_loss, False)
+                    loss += _cbow_step(W, C, ctx, m, outs, cur, n_out, lr, H, G, D,
+                                       cbow_exact, compute_loss, False, d)
                     examples += 1
             elif mode == SG_SOFTMAX:
                 for t in range(d):
@@ -431,9 +514,7 @@ def cbow_softmax_update(W, C, ctx, m, center, lr, h, grad_h, scores, cbow_exact)
             h[t] += W[ctx[i], t]
     for t in range(d):
         h[t] *= inv
-    target = np.empty(1, np.int64)
-    target[0] = center
-    loss = softmax_output_update(C, h, target, 1, lr, grad_h, scores)
+    loss = softmax_output_update(C, h, (center,), 1, lr, grad_h, scores)
     if cbow_exact:
         for t in range(d):
             grad_h[t] *= inv

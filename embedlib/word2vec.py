@@ -256,7 +256,7 @@ class Word2Vec(Model):
                       noise.prob, noise.alias)
         config = K.Config(self.mode, self.window, self.negative, bool(self.cbow_exact),
                           bool(self.tied), bool(self.compute_loss), self.learning_rate,
-                          float(self.min_alpha), hot)
+                          float(self.min_alpha), hot, K.row_width(d))
         max_len = int(np.diff(corpus.offsets).max())
         w2 = 2 * self.window + 2                         # room to pad to an even count
         kk = -(-(self.negative + 1) // K.BLOCK) * K.BLOCK  # padded to whole blocks
