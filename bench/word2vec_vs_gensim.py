@@ -1,6 +1,6 @@
 """embedlib's word2vec against gensim's, on the same corpus with the same hyperparameters.
 
-    python bench/word2vec_vs_gensim.py [--corpus PATH] [--epochs 5] [--seeds 3]
+    python bench/word2vec_vs_gensim.py [--corpus PATH] [--epochs 5] [--seeds 3] [--hs]
 
 For each architecture (skip-gram, CBOW) and worker count (1, 2), and each seed, the runs
 alternate (embedlib, gensim corpus_file, gensim iterable) so that drift in the machine's
@@ -10,6 +10,9 @@ corpus_file mode, and quality as the mean over seeds: Spearman on WordSim353 and
 SimLex-999, and analogy accuracy on questions-words.txt (restrict_vocab=30000), all
 computed by embedlib's evaluators on every model's vectors. It also reports Numba's
 first-call compilation cost, with an empty and with a warm cache.
+
+With ``--hs`` both train hierarchical softmax instead of negative sampling (``hs=1,
+negative=0``) and the report goes to ``bench/results/word2vec_hs.md``.
 
 Needs gensim (``pip install -e .[bench]``) and the corpus (default:
 ``../shared/corpora/nltk_mix.txt.gz`` beside the project).
@@ -82,7 +85,8 @@ def run_gensim(path, sg, workers, seed, epochs, corpus_file):
                     total_words=model.corpus_total_words, epochs=epochs)
     seconds = time.perf_counter() - t0
     kv = model.wv
-    emb = Embeddings(list(kv.index_to_key), kv.vectors, model.syn1neg,
+    emb = Embeddings(list(kv.index_to_key), kv.vectors,
+                     model.syn1neg if HYPER["negative"] else None,
                      counts=[kv.get_vecattr(w, "count") for w in kv.index_to_key])
     return seconds, emb
 
@@ -112,8 +116,16 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--arch", nargs="+", default=["sg", "cbow"], choices=["sg", "cbow"])
     ap.add_argument("--no-iterable", action="store_true", help="skip gensim's iterable mode")
-    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "word2vec.md")
+    ap.add_argument("--hs", action="store_true",
+                    help="hierarchical softmax (hs=1, negative=0) for both systems")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="the report (default bench/results/word2vec.md, or word2vec_hs.md "
+                         "with --hs)")
     args = ap.parse_args(argv)
+    if args.hs:
+        HYPER.update(hs=1, negative=0)
+    if args.out is None:
+        args.out = ROOT / "bench" / "results" / ("word2vec_hs.md" if args.hs else "word2vec.md")
     if not args.corpus.exists():
         sys.exit(f"corpus not found: {args.corpus} (pass --corpus PATH)")
     try:
@@ -193,7 +205,8 @@ def main(argv=None):
         "time slow both systems and make the ratios less certain.",
         "",
         f"Corpus: `{args.corpus.name}`, {raw:,} tokens, vocabulary {len(corpus.vocab):,} "
-        f"(min_count 5). Hyperparameters for both: dim 100, window 5, negative 5, "
+        f"(min_count 5). Hyperparameters for both: dim 100, window 5, "
+        f"{'hierarchical softmax (hs=1, negative=0)' if args.hs else 'negative 5'}, "
         f"sample 1e-3, {args.epochs} epochs; alpha 0.025 (skip-gram) and 0.05 (CBOW). "
         f"Speed: raw tokens x epochs / training seconds, mean over {args.seeds} seeds, runs "
         "alternating between the systems; ratio: embedlib (or gensim iterable) over gensim "

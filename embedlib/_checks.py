@@ -1,19 +1,24 @@
-"""Parameter validation with messages that name the parameter and the value."""
+"""Parameter validation: a :class:`~embedlib._errors.ParameterError` (or
+:class:`~embedlib._errors.ParameterTypeError`) whose message names the parameter, as the
+caller spells it (:func:`~embedlib._errors.spell`), and the value."""
 
 from __future__ import annotations
 
 import math
 import numbers
+import os
 import re
+
+from ._errors import ParameterError, ParameterTypeError, spell
 
 
 def check_int(name: str, value, low: int | None = None, high: int | None = None) -> int:
     """``value`` as an int, or a TypeError/ValueError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
+        raise ParameterTypeError(f"{spell(name)} must be an integer, got {value!r}", name)
     value = int(value)
     if (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(f"{name} must be {_range(low, high)}, got {value}")
+        raise ParameterError(f"{spell(name)} must be {_range(low, high)}, got {value}", name)
     return value
 
 
@@ -21,7 +26,7 @@ def check_float(name: str, value, low: float | None = None, high: float | None =
                 low_open: bool = False, high_open: bool = False) -> float:
     """``value`` as a finite float within bounds, or an error naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r}")
+        raise ParameterTypeError(f"{spell(name)} must be a number, got {value!r}", name)
     value = float(value)
     bad = not math.isfinite(value)
     if low is not None:
@@ -29,14 +34,15 @@ def check_float(name: str, value, low: float | None = None, high: float | None =
     if high is not None:
         bad |= value >= high if high_open else value > high
     if bad:
-        raise ValueError(f"{name} must be {_range(low, high, low_open, high_open)}, got {value!r}")
+        raise ParameterError(f"{spell(name)} must be {_range(low, high, low_open, high_open)}, "
+                             f"got {value!r}", name)
     return value
 
 
 def check_choice(name: str, value, choices) -> str:
     if value not in choices:
         opts = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{name} must be one of {opts}, got {value!r}")
+        raise ParameterError(f"{spell(name)} must be one of {opts}, got {value!r}", name)
     return value
 
 
@@ -58,8 +64,8 @@ _UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "m": 1 << 20, "mb": 1 << 2
 def parse_memory(value, name: str = "memory_limit") -> int:
     """Bytes from an int or a string such as ``"512M"``, ``"4G"``, ``"1.5GB"`` (binary units)."""
     if isinstance(value, bool):
-        raise TypeError(f"{name} must be a number of bytes or a string like '4G', "
-                        f"got {value!r}")
+        raise ParameterTypeError(f"{spell(name)} must be a number of bytes or a string like "
+                                 f"'4G', got {value!r}", name)
     if isinstance(value, numbers.Integral):
         return check_int(name, int(value), 1)
     if isinstance(value, float) and value.is_integer() and value >= 1:
@@ -70,8 +76,21 @@ def parse_memory(value, name: str = "memory_limit") -> int:
             n = int(float(m.group(1)) * _UNITS[m.group(2).lower()])
             if n >= 1:
                 return n
-    raise ValueError(f"{name} must be a positive number of bytes or a string like '512M' "
-                     f"or '4G', got {value!r}")
+    raise ParameterError(f"{spell(name)} must be a positive number of bytes or a string like "
+                         f"'512M' or '4G', got {value!r}", name)
+
+
+def check_directory(name: str, path) -> str:
+    """``path`` as a str if it names an existing directory this process may write in;
+    otherwise FileNotFoundError, NotADirectoryError or PermissionError naming ``name``."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{spell(name)} {path} does not exist")
+    if not os.path.isdir(path):
+        raise NotADirectoryError(f"{spell(name)} {path} is a file, not a directory")
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise PermissionError(f"{spell(name)} {path} is not writable")
+    return path
 
 
 def _range(low, high, low_open=False, high_open=False) -> str:

@@ -14,13 +14,6 @@ Options. Every kernel is compiled with ``cache=True`` (compiled once, then loade
 * :data:`EXACT` leaves float arithmetic as written: for counting and for costs summed in
   float64, which must not depend on how LLVM vectorizes.
 
-Vector width. LLVM's tuning for the CPUs with AVX-512 (Skylake-X to Sapphire Rapids)
-prefers 256-bit vectors, which halves the work per instruction of the row loops.
-``wide_vectors()`` called in a kernel asks for 512-bit vectors in that kernel (the
-function attribute ``"prefer-vector-width"="512"``); on a CPU without AVX-512 it changes
-nothing. A kernel that knows its row width at compile time (a multiple of :data:`LANES`)
-then updates a row of 112 floats in 7 vector additions, without a remainder loop.
-
 Prefetch. ``prefetch(a, i)`` asks the CPU to bring the cache line holding ``a.flat[i]``
 closer (LLVM's ``llvm.prefetch``: read access, high temporal locality, data cache) and
 returns at once. It never faults, even for an index out of bounds, and does not change
@@ -36,17 +29,12 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["FAST", "INLINE", "FAST_DIVIDE", "EXACT", "AHEAD", "LANES", "prefetch",
-           "prefetch_span", "wide_vectors"]
+__all__ = ["FAST", "INLINE", "FAST_DIVIDE", "EXACT", "AHEAD", "prefetch", "prefetch_span"]
 
 FAST = dict(cache=True, nogil=True, fastmath=True)
 INLINE = dict(FAST, inline="always")
 FAST_DIVIDE = dict(FAST, error_model="numpy")
 EXACT = dict(cache=True, nogil=True)
-
-#: float32 values in a 64-byte cache line (and in a 512-bit vector register). Training matrices
-#: have rows padded to a multiple of LANES.
-LANES = 16
 
 #: How many steps ahead kernels prefetch the memory of random accesses (a record, a row, a
 #: window): far enough for the load to arrive, near enough to stay in cache.
@@ -87,17 +75,3 @@ def prefetch_span(A, start, n):
     for t in range(0, n, 16):
         prefetch(A, start + t)
     prefetch(A, start + n - 1)
-
-
-@intrinsic
-def wide_vectors(typingctx):
-    """Let LLVM vectorize the calling kernel with 512-bit registers (see the module
-    docstring). Emits no code; call it once at the top of the kernel."""
-    sig = types.void()
-
-    def codegen(context, builder, signature, args):
-        # a string attribute, which llvmlite's checked ``add`` does not know
-        set.add(builder.function.attributes, '"prefer-vector-width"="512"')
-        return context.get_dummy_value()
-
-    return sig, codegen

@@ -6,6 +6,7 @@ in parallel; each thread calls a kernel once per job and checks ``stop`` between
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable, Sequence
 
@@ -23,7 +24,9 @@ def run_threads(work: Callable[[int, threading.Event], None], n_threads: int, *,
     thread (Ctrl-C), ``stop`` is set and the threads are joined before it propagates, so
     that no thread keeps writing to the parameters. With a tqdm ``bar``, it advances to
     ``sum(progress)`` every ``poll`` seconds and shows ``postfix()``. ``stop`` may be
-    the caller's own event (work can also set it, e.g. when training diverges).
+    the caller's own event (work can also set it, e.g. when training diverges). Each
+    thread runs in a copy of the caller's context (:mod:`contextvars`), so that its error
+    messages name parameters as the caller's do (see :func:`embedlib._errors.spell`).
     """
     stop = threading.Event() if stop is None else stop
     errors: list[BaseException] = []
@@ -38,7 +41,8 @@ def run_threads(work: Callable[[int, threading.Event], None], n_threads: int, *,
     if n_threads == 1 and bar is None:
         guarded(0)
     else:
-        threads = [threading.Thread(target=guarded, args=(t,), daemon=True)
+        threads = [threading.Thread(target=contextvars.copy_context().run,
+                                    args=(guarded, t), daemon=True)
                    for t in range(n_threads)]
         for th in threads:
             th.start()

@@ -10,22 +10,51 @@ from __future__ import annotations
 import numpy as np
 
 METHODS = ("add", "mul")
+COSMUL_EPSILON = 1e-3  # Levy & Goldberg (2014), footnote 7
 # Score matrices in batched analogy solving hold at most this many float32 entries each
 # (64 MiB); questions are processed in chunks of rows that fit.
 MAX_SCORE_ELEMENTS = 1 << 24
 _NORM_CHUNK_ROWS = 1 << 16
 
 
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit Euclidean length, norms accumulated in float64, all-zero rows
-    left zero; computed in blocks of rows so that the float64 copy stays small."""
+def unit_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rows scaled to unit Euclidean length, which rows are finite). Norms are accumulated
+    in float64; all-zero rows stay zero and so do rows with a NaN or an infinity, so that
+    no NaN (and no floating-point warning) comes out. Computed in blocks of rows, so that
+    the float64 copy stays small."""
     unit = np.empty_like(vectors)
+    finite = np.ones(len(vectors), dtype=bool)
     for start in range(0, len(vectors), _NORM_CHUNK_ROWS):
         block = vectors[start:start + _NORM_CHUNK_ROWS].astype(np.float64)
+        ok = np.isfinite(block).all(axis=1)
+        if not ok.all():
+            block[~ok] = 0.0
+            finite[start:start + len(block)] = ok
         norms = np.sqrt(np.einsum("ij,ij->i", block, block))
         norms[norms == 0] = 1.0
         unit[start:start + _NORM_CHUNK_ROWS] = block / norms[:, None]
-    return unit
+    return unit, finite
+
+
+def cosines(query: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Cosine of the vector ``query`` with each row (float64); 0 where either is zero."""
+    rows = np.asarray(rows, dtype=np.float64)
+    query = np.asarray(query, dtype=np.float64)
+    den = np.linalg.norm(rows, axis=1) * np.linalg.norm(query)
+    dots = rows @ query
+    return np.divide(dots, den, out=np.zeros_like(dots), where=den > 0)
+
+
+def cosmul_scores(cand: np.ndarray, positive, negative, epsilon: float) -> np.ndarray:
+    """The multiplicative objective of Levy & Goldberg (2014, eq. 4) for every row of the
+    unit matrix ``cand``: the product of the shifted cosines ``(cos + 1) / 2`` with the unit
+    vectors ``positive`` over the product of those with ``negative``, plus ``epsilon``."""
+    num = np.ones(len(cand), dtype=np.float64)
+    den = np.ones(len(cand), dtype=np.float64)
+    for terms, out in ((positive, num), (negative, den)):
+        for v in terms:
+            out *= (cand @ v.astype(np.float32) + 1.0) / 2.0
+    return num / (den + epsilon)
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -84,11 +113,12 @@ def analogy_scores(unit: np.ndarray, a, b, c, cand: np.ndarray, method: str,
 
 def solve_analogies(unit: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray,
                     n_search: int, method: str, epsilon: float, groups: np.ndarray | None,
-                    max_elements: int) -> np.ndarray:
+                    max_elements: int, banned: np.ndarray | None = None) -> np.ndarray:
     """The best candidate row per question (-1 if none is left), among the first
-    ``n_search`` rows minus the question rows and, with ``groups``, every row in the group
-    of a question word. Questions go ``max_elements // n_search`` at a time through one
-    score matrix (three products for "mul"). Ties go to the lower row."""
+    ``n_search`` rows minus the question rows, the rows in ``banned`` and, with ``groups``,
+    every row in the group of a question word. Questions go ``max_elements // n_search``
+    at a time through one score matrix (three products for "mul"). Ties go to the lower
+    row."""
     n_q = len(a)
     predicted = np.full(n_q, -1, dtype=np.int64)
     if n_q == 0 or n_search == 0:
@@ -100,6 +130,8 @@ def solve_analogies(unit: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarra
         ca, cb, cc = a[start:start + chunk], b[start:start + chunk], c[start:start + chunk]
         q = len(ca)
         s = analogy_scores(unit, ca, cb, cc, cand, method, epsilon, out=buf[:q])
+        if banned is not None and len(banned):
+            s[:, banned] = -np.inf
         rows = np.arange(q)
         for col in (ca, cb, cc):
             inside = col < n_search

@@ -4,22 +4,26 @@ A model's trainer is a subclass of :class:`EpochTrainer` that knows its kernel: 
 one epoch in threads (:func:`embedlib._parallel.run_threads`) and says whether the epoch
 diverged. The loop around it is the same for every model: the progress bar (set up and
 closed, also on an error), the timing of each epoch, the epoch statistics appended to
-``model.history_``, the divergence check, and the callbacks.
+``model.history_`` and logged at INFO on ``embedlib._trainer``, the divergence check, and
+the callbacks.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
 
 from .base import TrainingError
 
+logger = logging.getLogger(__name__)
+
 __all__ = ["EpochTrainer", "epoch_seeds"]
 
 
 class EpochTrainer:
-    """Trains ``model`` for ``model.epochs`` epochs.
+    """Trains ``model`` for ``model.epochs`` epochs, or for some of them.
 
     A subclass sets ``stats`` (its :class:`~embedlib.base.BaseEpochStats` dataclass),
     ``desc`` and ``unit`` (the progress bar's label and unit) and ``total`` (units of work
@@ -43,18 +47,24 @@ class EpochTrainer:
         """What went wrong in the epoch just run (the TrainingError's message), or None."""
         return None
 
-    def run(self) -> None:
-        """The loop: ``model.history_`` holds one ``stats`` per epoch when it ends."""
+    def run(self, first: int = 0, count: int | None = None) -> None:
+        """The loop over epochs ``first .. first + count - 1`` (from 0; all of
+        ``model.epochs`` by default). ``model.history_`` gets one ``stats`` per epoch (a
+        new list when ``first`` is 0) and ``model.epochs_trained_`` the epochs done, updated
+        after each one, so that an interruption leaves them true."""
         model = self.model
-        epochs = model.epochs
-        history = model.history_ = []
+        count = model.epochs - first if count is None else count
+        epochs = max(model.epochs, first + count)   # what "epoch 3/10" counts to
+        if first == 0:
+            model.history_ = []
+        history = model.history_
         bar = None
         if model.verbose:
             from tqdm.auto import tqdm
-            bar = tqdm(total=epochs * self.total, unit=self.unit, unit_scale=True,
+            bar = tqdm(total=count * self.total, unit=self.unit, unit_scale=True,
                        desc=self.desc, smoothing=0.1)
         try:
-            for epoch in range(epochs):
+            for epoch in range(first, first + count):
                 t0, c0 = time.perf_counter(), time.process_time()
                 fields = self.run_epoch(epoch, bar)
                 stats = self.stats(epoch=epoch + 1, epochs=epochs,
@@ -64,6 +74,8 @@ class EpochTrainer:
                 if message is not None:
                     raise TrainingError(message)
                 history.append(stats)
+                logger.info("%s %s", self.desc, stats)  # e.g. "word2vec epoch 1/5: loss ..."
+                model.epochs_trained_ = epoch + 1
                 if bar is not None:
                     metric = stats._metric
                     bar.set_postfix({"epoch": stats.epoch,

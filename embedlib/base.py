@@ -7,31 +7,48 @@ returns the model. What it learned ends in an underscore (``W_``, ``C_``, ``voca
 ``history_``); asking for it before ``fit`` raises :class:`NotFittedError`. The vectors
 come out as :class:`~embedlib.embeddings.Embeddings`: :meth:`Model.vectors` picks W, C,
 their sum or their concatenation (the names in :data:`OUTPUTS`), :attr:`Model.wv` is the
-model's choice.
+model's choice. An invalid parameter is a :class:`ParameterError` (a ValueError; a
+:class:`ParameterTypeError`, also a TypeError, for a wrong type) whose ``param`` is its
+name; a corpus with nothing to learn from is a :class:`~embedlib.corpus.CorpusError`
+(:func:`require_pairs`).
 
 :class:`CountModel` is the base of the models fit on co-occurrence counts (GloVe, the SVD
 of PPMI): the counting parameters, and a ``fit`` that takes a corpus or a matrix.
 :class:`BaseEpochStats` is what every trainer reports after each epoch.
+
+Models that train in epochs (word2vec, GloVe) can be saved whole and loaded to train
+further (:meth:`Model.save`, :meth:`Model.load`): one ``.npz`` file holding the
+parameters, the vocabulary, every array training reads and the epochs done, without
+pickles.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
+import json
 import math
 import os
+import zipfile
 from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._checks import check_callbacks, check_choice, check_int, parse_memory
-from ._errors import NotFittedError, TrainingError
+from ._atomic import atomic_write
+from ._checks import check_callbacks, check_choice, check_directory, check_int, parse_memory
+from ._errors import (CorpusError, NotFittedError, ParameterError, ParameterTypeError,
+                      TrainingError, spell)
 from .cooccur import WEIGHTINGS, check_cooccurrence, cooccurrence
 from .corpus import Corpus, Vocabulary
 from .embeddings import Embeddings
 
-__all__ = ["OUTPUTS", "TrainingError", "NotFittedError", "Model", "CountModel",
-           "BaseEpochStats"]
+__all__ = ["OUTPUTS", "TrainingError", "NotFittedError", "ParameterError",
+           "ParameterTypeError", "Model", "CountModel", "BaseEpochStats", "require_pairs",
+           "MODEL_FORMAT", "load_model"]
+
+#: The layout of saved models (:meth:`Model.save`); a file of another layout is refused.
+MODEL_FORMAT = 1
 
 #: Which vectors a model hands out (its ``output`` parameter, :meth:`Model.vectors`): the
 #: word vectors W, the context vectors C (GloVe's W~), their sum W + C, or [W, C] side by
@@ -64,6 +81,13 @@ class Model:
 
     #: The attribute that exists once the parameters are learned.
     _fitted_attr = "_W"
+
+    #: Every model class by name, for :func:`load_model`.
+    _classes: dict = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        Model._classes[cls.__name__] = cls
 
     # -- parameters ---------------------------------------------------------------------
     @classmethod
@@ -153,6 +177,88 @@ class Model:
             self._forget()
             raise
 
+    # -- saved models -------------------------------------------------------------------
+    #: The EpochStats class of the model's ``history_`` (models that can be saved).
+    _stats_class = None
+
+    def save(self, path, **options) -> None:
+        """Write the whole model to one ``.npz`` file, to :meth:`load` and train further.
+
+        The file holds the parameters (all but ``callbacks``, which are code), the
+        vocabulary (words and counts), every array that training reads and writes, the
+        epochs trained and their statistics: numpy arrays and one JSON text (array
+        ``model``), no pickles. Its arrays ``words``, ``W``, ``C``, ``counts``, ``bias``,
+        ``context_bias``, ``syn1`` are those of a vectors file, so
+        :meth:`Embeddings.load <embedlib.embeddings.Embeddings.load>` reads the vectors
+        from it too. The file is written atomically.
+        """
+        self._check_fitted()
+        if self._stats_class is None:
+            raise TypeError(f"{type(self).__name__} models cannot be saved whole; save "
+                            "their vectors with model.wv.save(path)")
+        arrays, state = self._saved_state(**options)
+        words = arrays.get("words")
+        if words is not None:
+            for i, w in enumerate(words):
+                if w.endswith("\0"):
+                    raise ValueError(f"word {w!r} (row {i}) ends with NUL, which npz cannot "
+                                     "store")
+            arrays["words"] = np.array(words, dtype=str)
+        meta = dict(model=type(self).__name__, format=MODEL_FORMAT, embedlib=_version(),
+                    params={k: _jsonable(v) for k, v in self.get_params().items()
+                            if k != "callbacks"},
+                    state=state, history=[dataclasses.asdict(h) for h in self.history_])
+        arrays["model"] = np.array(json.dumps(meta))
+        with atomic_write(path, "wb") as f:
+            np.savez(f, **arrays)
+
+    @classmethod
+    def load(cls, path):
+        """A model written by :meth:`save`, ready to train further or to give its vectors.
+
+        ``callbacks`` are not saved: set them with :meth:`set_params`. Raises
+        FileNotFoundError, or ValueError naming the file if it is not a saved model of
+        this class (a file of vectors, another model, another layout).
+        """
+        name = os.fspath(path)
+        if not os.path.isfile(name):
+            raise FileNotFoundError(f"model file not found: {name}")
+        try:
+            with np.load(name, allow_pickle=False) as data:
+                arrays = {key: data[key] for key in data.files}
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+            raise ValueError(f"{name}: not a saved model ({e})") from None
+        if "model" not in arrays:
+            raise ValueError(f"{name}: not a saved embedlib model (no array 'model'); a file "
+                             "of vectors is read with Embeddings.load")
+        try:
+            meta = json.loads(str(arrays.pop("model")))
+            kind = meta["model"]
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError(f"{name}: the model description is not valid ({e})") from None
+        if cls is Model and kind in Model._classes:
+            return Model._classes[kind].load(path)
+        if kind != cls.__name__:
+            raise ValueError(f"{name} holds a {kind} model, not a {cls.__name__}: load it "
+                             f"with {kind}.load")
+        if meta.get("format") != MODEL_FORMAT:
+            raise ValueError(f"{name}: model file layout {meta.get('format')!r}; this "
+                             f"embedlib reads layout {MODEL_FORMAT}")
+        try:
+            model = cls(**meta["params"])
+            model._restore(arrays, meta["state"])
+            model.history_ = [cls._stats_class(**h) for h in meta["history"]]
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"{name}: cannot restore the model: {e}") from None
+        return model
+
+    def _saved_state(self, **options) -> tuple[dict, dict]:
+        """(arrays, JSON-able state) that :meth:`_restore` turns back into the model."""
+        raise NotImplementedError
+
+    def _restore(self, arrays: dict, state: dict) -> None:
+        raise NotImplementedError
+
     @property
     def vocab(self):
         """Alias of ``vocab_``: the :class:`~embedlib.corpus.Vocabulary` of the corpus the
@@ -168,13 +274,18 @@ class Model:
     def _biases(self) -> dict:
         return {}
 
+    def _extras(self) -> dict:
+        """Further arrays the "W" embeddings carry (word2vec's ``syn1``)."""
+        return {}
+
     def vectors(self, which: str = "W") -> Embeddings:
         """Embeddings of ``which`` in "W", "C", "sum" (W + C), "concat" ([W, C]).
 
         Copies of the learned vectors, with the corpus counts (if the model was fit on a
         corpus) and any biases; for "W" the context matrix C is attached too (unless the
         model has only one), so that :meth:`Embeddings.combine
-        <embedlib.embeddings.Embeddings.combine>` works on it.
+        <embedlib.embeddings.Embeddings.combine>` works on it, and the inner nodes'
+        vectors of hierarchical softmax (``syn1``) if the model has them.
         """
         check_choice("which", which, tuple(_COMBINE))
         self._check_fitted()
@@ -189,13 +300,14 @@ class Model:
                           context_bias=full.context_bias)
 
     def _embeddings(self, take) -> Embeddings:
-        """W with C attached, the counts and the biases; ``take`` is np.array (copies) or
-        np.asarray (views where the layout allows)."""
+        """W with C attached, the counts, the biases and the extras; ``take`` is np.array
+        (copies) or np.asarray (views where the layout allows)."""
         vocab = self.vocab_
         counts = vocab.counts if isinstance(vocab, Vocabulary) else None
         C = self._context()
+        extras = {k: take(v) for k, v in self._extras().items()}
         return Embeddings(self.words_, take(self.W_), None if C is None else take(C), counts,
-                          **self._biases())
+                          **self._biases(), **extras)
 
     @property
     def wv(self) -> Embeddings:
@@ -226,6 +338,8 @@ class CountModel(Model):
         check_choice("symmetric", self.symmetric, (True, False))
         if self.memory_limit is not None:
             parse_memory(self.memory_limit)
+        if self.tmp_dir is not None:
+            check_directory("tmp_dir", self.tmp_dir)
 
     def fit(self, data, vocab=None, *, encoding_errors: str = "strict"):
         """Count co-occurrences if ``data`` is a corpus, then learn from them; returns
@@ -238,30 +352,92 @@ class CountModel(Model):
         ``encoding_errors``: see :meth:`embedlib.corpus.Corpus.from_file`.
         """
         with self._fitting():
-            if sp.issparse(data) or isinstance(data, np.ndarray):
-                X = check_cooccurrence(data)
-                words, vocab = _words_of(vocab, X.shape[0])
-            else:
-                if vocab is not None:
-                    raise TypeError("vocab is only for a co-occurrence matrix; a corpus "
-                                    "brings its own vocabulary")
-                corpus = Corpus.coerce(data, min_count=self.min_count,
-                                       max_vocab_size=self.max_vocab_size,
-                                       encoding_errors=encoding_errors)
-                X = check_cooccurrence(cooccurrence(
-                    corpus, self.window, weighting=self.weighting, symmetric=self.symmetric,
-                    memory_limit=self.memory_limit, tmp_dir=self.tmp_dir,
-                    workers=self.workers))
-                vocab = corpus.vocab
-                words = vocab.words
-            self.words_ = tuple(words)
-            self.vocab_ = vocab
-            self.cooccurrence_ = X
-            self._fit_counts(X)
+            self._fit_counts(self._take_counts(data, vocab, encoding_errors))
         return self
+
+    def _take_counts(self, data, vocab, encoding_errors) -> sp.csr_matrix:
+        """The co-occurrence matrix of ``data`` (counted if it is a corpus), with
+        ``words_``, ``vocab_`` and ``cooccurrence_`` set."""
+        if sp.issparse(data) or isinstance(data, np.ndarray):
+            X = check_cooccurrence(data)
+            words, vocab = _words_of(vocab, X.shape[0])
+        else:
+            if vocab is not None:
+                raise TypeError("vocab is only for a co-occurrence matrix; a corpus "
+                                "brings its own vocabulary")
+            corpus = Corpus.coerce(data, min_count=self.min_count,
+                                   max_vocab_size=self.max_vocab_size,
+                                   encoding_errors=encoding_errors)
+            X = self._count(corpus)
+            vocab = corpus.vocab
+            words = vocab.words
+        self.words_ = tuple(words)
+        self.vocab_ = vocab
+        self.cooccurrence_ = X
+        return X
+
+    def _count(self, corpus) -> sp.csr_matrix:
+        """The co-occurrences of an encoded corpus, with the model's counting parameters."""
+        require_pairs(corpus)
+        return check_cooccurrence(cooccurrence(
+            corpus, self.window, weighting=self.weighting, symmetric=self.symmetric,
+            memory_limit=self.memory_limit, tmp_dir=self.tmp_dir, workers=self.workers))
 
     def _fit_counts(self, X: sp.csr_matrix) -> None:
         raise NotImplementedError
+
+
+def require_pairs(corpus: Corpus) -> None:
+    """A :class:`~embedlib.corpus.CorpusError` unless some sentence of ``corpus`` has two
+    in-vocabulary words: otherwise no word has a context word, and there is neither a
+    training example (word2vec) nor a co-occurrence (GloVe, PPMI) to learn from."""
+    lengths = np.diff(corpus.offsets)
+    if len(lengths) and lengths.max() >= 2:
+        return
+    where = corpus.source or "the corpus"
+    dropped = corpus.n_raw_tokens - corpus.n_tokens
+    rare = (f" Or lower {spell('min_count')}: {dropped:,} tokens were dropped as too rare."
+            if dropped else "")
+    raise CorpusError(
+        f"{where}: no sentence has two in-vocabulary words, so no word has a context to "
+        f"learn from ({len(lengths):,} sentences, {corpus.n_tokens:,} tokens kept of "
+        f"{corpus.n_raw_tokens:,}); each line is a sentence: is the corpus one word per "
+        f"line?{rare}", path=corpus.source)
+
+
+def load_model(path) -> Model:
+    """The model a file written by :meth:`Model.save` holds, of whichever class it is
+    (:class:`~embedlib.word2vec.Word2Vec`, :class:`~embedlib.glove.GloVe`)."""
+    return Model.load(path)
+
+
+def saved_array(arrays: dict, key: str, shape=None, dtype=None) -> np.ndarray:
+    """``arrays[key]`` from a saved model, checked: a ValueError names a missing array or
+    one of the wrong shape."""
+    if key not in arrays:
+        raise ValueError(f"array {key!r} is missing")
+    a = arrays[key]
+    if shape is not None and a.shape != tuple(shape):
+        raise ValueError(f"array {key!r} has shape {a.shape}, expected {tuple(shape)}")
+    return a if dtype is None else a.astype(dtype, copy=False)
+
+
+def _version() -> str:
+    """The installed embedlib's version, as its metadata gives it."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("embedlib")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _jsonable(value):
+    """A parameter value as JSON can hold it (numpy scalars and paths as Python values)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return value
 
 
 def _words_of(vocab, n: int):

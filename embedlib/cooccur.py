@@ -42,7 +42,6 @@ no explicit zeros; row and column ``i`` are the word ``corpus.vocab.words[i]``.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import namedtuple
 from dataclasses import dataclass
 
@@ -50,9 +49,11 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
-from ._checks import check_choice, check_int, parse_memory
+from ._checks import check_choice, check_directory, check_int, parse_memory
+from ._errors import ParameterError, spell
 from ._jit import AHEAD, EXACT, prefetch
 from ._parallel import run_threads
+from ._spill import read_run, spill_directory, write_run
 from .corpus import Corpus
 
 __all__ = ["cooccurrence", "check_cooccurrence", "counting_memory", "distance_weights",
@@ -123,11 +124,11 @@ def _plan(n_tokens: int, n_sentences: int, V: int, bound: np.ndarray,
         if per_thread >= largest:
             return CountingPlan(index, scratch, largest, t, per_thread // _ENTRY_BYTES)
     plan = CountingPlan(index, scratch, largest, 1, 0)
-    raise ValueError(
-        f"memory_limit={memory_limit:,} bytes is too small to hold one chunk: counting this "
-        f"corpus needs at least {plan.minimum:,} bytes ({index:,} for the index of "
-        f"{n_tokens:,} token positions, {scratch:,} for the accumulator over {V:,} words, "
-        f"{largest:,} for the largest row); raise memory_limit")
+    raise ParameterError(
+        f"{spell('memory_limit')} of {memory_limit:,} bytes is too small to hold one chunk: "
+        f"counting this corpus needs at least {plan.minimum:,} bytes ({index:,} for the index "
+        f"of {n_tokens:,} token positions, {scratch:,} for the accumulator over {V:,} words, "
+        f"{largest:,} for the largest row); raise {spell('memory_limit')}", "memory_limit")
 
 
 # ------------------------------------------------------------------------------- kernels
@@ -272,8 +273,10 @@ def cooccurrence(corpus: Corpus, window: int = 10, *, weighting: str = "harmonic
         nothing written to disk. A limit that cannot hold the index, one accumulator and
         the largest row is a ValueError, raised before any work.
     tmp_dir : path, optional
-        Where spilled runs go (a private subdirectory, removed afterwards, also on error).
-        Default: the system's temporary directory.
+        Where spilled runs go: a private folder ``embedlib-cooccur-HOST-PID.XXXXXXXX``,
+        removed afterwards, also on error; one left by a process that was killed is
+        removed by the next spilled count. Default: the system's temporary directory. A
+        path that is missing, not a directory or not writable is an OSError naming it.
     workers : int, optional
         Threads (None: all cores); rows are split between them. The result does not depend
         on it.
@@ -294,8 +297,8 @@ def cooccurrence(corpus: Corpus, window: int = 10, *, weighting: str = "harmonic
         workers = check_int("workers", workers, 1, 1024)
     if memory_limit is not None:
         memory_limit = parse_memory(memory_limit)
-    if tmp_dir is not None and not os.path.isdir(tmp_dir):
-        raise FileNotFoundError(f"tmp_dir does not exist or is not a directory: {tmp_dir}")
+    if tmp_dir is not None:
+        tmp_dir = check_directory("tmp_dir", tmp_dir)
     V = len(corpus.vocab)
     tokens, offsets = corpus.tokens, corpus.offsets
     if corpus.n_tokens == 0:
@@ -312,8 +315,7 @@ def cooccurrence(corpus: Corpus, window: int = 10, *, weighting: str = "harmonic
     row_nnz = np.zeros(V, np.int64)
     ranges = _split_rows(counts, T)
 
-    spill_dir = (None if memory_limit is None else
-                 tempfile.TemporaryDirectory(prefix="embedlib-cooccur-", dir=tmp_dir))
+    spill_dir = None if memory_limit is None else spill_directory(tmp_dir)
     try:
         pieces = _count_parallel(index, rule, bound, row_nnz, ranges, plan.chunk_entries,
                                  spill_dir.name if spill_dir else None)
@@ -363,11 +365,9 @@ def _count_parallel(index, rule, bound, row_nnz, ranges, chunk, spill_dir):
                     buf = buf._replace(out_idx=np.empty(cap, np.int32),
                                        out_val=np.empty(cap, np.float64))
             else:
-                path = os.path.join(spill_dir, f"run-{t}-{len(pieces[t])}.bin")
-                with open(path, "wb") as f:
-                    buf.out_idx[:n].tofile(f)
-                    buf.out_val[:n].tofile(f)
-                pieces[t].append((path, n))
+                name = f"run-{t}-{len(pieces[t])}.bin"
+                pieces[t].append((write_run(spill_dir, name, buf.out_idx[:n],
+                                            buf.out_val[:n]), n))
             row = nxt
 
     # on Ctrl-C the threads finish writing their chunk before the caller cleans up
@@ -387,13 +387,7 @@ def _assemble(pieces, row_nnz: np.ndarray, V: int) -> sp.csr_matrix:
     for piece in pieces:
         if isinstance(piece[0], str):
             path, n = piece
-            with open(path, "rb") as f:
-                if idx_dtype == np.int32:
-                    _read_into(f, indices[pos:pos + n])
-                else:
-                    indices[pos:pos + n] = np.fromfile(f, np.int32, n)
-                _read_into(f, data[pos:pos + n])
-            os.unlink(path)
+            read_run(path, indices[pos:pos + n], data[pos:pos + n])
         else:
             idx, val = piece
             n = len(idx)
@@ -405,13 +399,6 @@ def _assemble(pieces, row_nnz: np.ndarray, V: int) -> sp.csr_matrix:
     X = sp.csr_matrix((data, indices, indptr), shape=(V, V), copy=False)
     X.has_sorted_indices = True
     return X
-
-
-def _read_into(f, out: np.ndarray) -> None:
-    view = memoryview(out).cast("B")
-    got = f.readinto(view)
-    if got != len(view):
-        raise OSError(f"short read from spilled run {f.name}: {got} of {len(view)} bytes")
 
 
 def check_cooccurrence(X, name: str = "X") -> sp.csr_matrix:

@@ -9,12 +9,15 @@ Input text: one sentence (or paragraph, or document) per line, tokens separated 
 white space, UTF-8, optionally gzip-compressed (``.gz``). Bytes that are not valid UTF-8
 are an error that names the file and the line (``encoding_errors="strict"``, the
 default); with ``encoding_errors="replace"`` they become U+FFFD and are counted in
-:attr:`Corpus.n_replaced_lines`.
+:attr:`Corpus.n_replaced_lines`. A NUL byte is always an error naming the file and the
+line: text has none, so the file is binary or in another encoding (UTF-16). Errors about
+the corpus are :class:`CorpusError`\\ s, with the file and line as attributes.
 """
 
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 from array import array
 from collections.abc import Iterable, Sequence
@@ -23,13 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ._checks import check_int
+from ._checks import check_choice, check_int
+from ._errors import CorpusError, spell
 
-__all__ = ["Vocabulary", "Corpus", "CorpusError", "open_text"]
+__all__ = ["Vocabulary", "Corpus", "CorpusError", "open_text", "ENCODING_ERRORS"]
 
+logger = logging.getLogger(__name__)
 
-class CorpusError(ValueError):
-    """A corpus that cannot be used, with the reason (file, line) in the message."""
+#: What :meth:`Corpus.from_file` does with bytes that are not UTF-8.
+ENCODING_ERRORS = ("strict", "replace")
 
 
 class _Ids(dict):
@@ -99,17 +104,20 @@ class Vocabulary:
 def open_text(path, encoding_errors: str = "strict"):
     """Yield ``(line_number, text)`` for each line of a plain or gzip-compressed file.
 
-    Lines are decoded as UTF-8 one at a time, so a decoding error names its line.
+    Lines are decoded as UTF-8 one at a time, so a decoding error names its line; a line
+    with a NUL byte is a :class:`CorpusError` naming the line too.
     """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"corpus file not found: {path}")
     if path.is_dir():
-        raise CorpusError(f"corpus path is a directory, not a file: {path}")
+        raise CorpusError(f"corpus path is a directory, not a file: {path}", path=path)
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rb") as f:
         try:
             for lineno, raw in enumerate(f, 1):
+                if b"\0" in raw:
+                    raise nul_error(path, lineno, raw.index(b"\0"))
                 try:
                     yield lineno, raw.decode("utf-8")
                 except UnicodeDecodeError as e:
@@ -117,11 +125,18 @@ def open_text(path, encoding_errors: str = "strict"):
                         raise CorpusError(
                             f"{path}, line {lineno}: bytes that are not UTF-8 at column "
                             f"{e.start + 1} ({raw[e.start:e.start + 4]!r}); fix the file or pass "
-                            "encoding_errors='replace'"
+                            f"{spell('encoding_errors', 'replace')}", path=path, line=lineno
                         ) from None
                     yield lineno, raw.decode("utf-8", errors="replace")
         except (OSError, EOFError) as e:  # truncated or corrupt gzip stream
-            raise CorpusError(f"{path}: cannot read ({e})") from None
+            raise CorpusError(f"{path}: cannot read ({e})", path=path) from None
+
+
+def nul_error(path, lineno: int, column: int) -> CorpusError:
+    """The error for a NUL byte at ``column`` (from 0, in bytes) of line ``lineno``."""
+    return CorpusError(f"{path}, line {lineno}: NUL byte at column {column + 1}; a corpus is "
+                       "UTF-8 text, without NUL (is the file binary, or UTF-16?)",
+                       path=path, line=lineno)
 
 
 class Corpus:
@@ -163,8 +178,7 @@ class Corpus:
         With ``vocab`` given, that vocabulary is used as it is (``min_count`` and
         ``max_vocab_size`` are ignored) and unknown words are dropped.
         """
-        if encoding_errors not in ("strict", "replace"):
-            raise ValueError(f"encoding_errors must be 'strict' or 'replace', got {encoding_errors!r}")
+        check_choice("encoding_errors", encoding_errors, ENCODING_ERRORS)
         replaced = 0
 
         def lines():
@@ -223,20 +237,21 @@ class Corpus:
         if vocab is not None:
             offsets = np.concatenate([[0], np.cumsum(lengths)])
             if len(raw) == 0:
-                raise CorpusError(f"{where}: no token is in the given vocabulary")
+                raise CorpusError(f"{where}: no token is in the given vocabulary", path=source)
             return cls(vocab, raw.copy(), offsets, n_raw_tokens=n_given, source=source)
 
         n_raw = len(raw)
         if n_raw == 0:
-            raise CorpusError(f"{where} is empty: no tokens found")
+            raise CorpusError(f"{where} is empty: no tokens found", path=source)
         counts = np.bincount(raw, minlength=len(ids))
         words = list(ids)  # provisional id order = first appearance
         keep = np.flatnonzero(counts >= min_count)
         if len(keep) == 0:
             raise CorpusError(
-                f"{where}: every word occurs fewer than min_count={min_count} times "
-                f"({len(words)} distinct words, most frequent occurs {counts.max()} times); "
-                "lower min_count")
+                f"{where}: every word occurs fewer than {min_count} times "
+                f"({spell('min_count', min_count)}; {len(words)} distinct words, the most "
+                f"frequent occurs {counts.max()} times); lower {spell('min_count')}",
+                path=source)
         order = keep[np.argsort(-counts[keep], kind="stable")]
         if max_vocab_size is not None:
             order = order[:max_vocab_size]
@@ -249,6 +264,8 @@ class Corpus:
         offsets = np.concatenate([[0], np.cumsum(new_lengths)])
         vocab = Vocabulary(tuple(words[i] for i in order), counts[order].astype(np.int64),
                            {words[i]: j for j, i in enumerate(order)})
+        logger.info("%s: %d sentences, %d tokens; vocabulary %d words (min_count=%d), %d "
+                    "tokens kept", where, len(lengths), n_raw, len(vocab), min_count, kept.sum())
         return cls(vocab, enc[kept], offsets, n_raw_tokens=n_raw, source=source)
 
     @classmethod
@@ -260,6 +277,38 @@ class Corpus:
             return cls.from_file(corpus, **kwargs)
         kwargs.pop("encoding_errors", None)
         return cls.from_sentences(corpus, **kwargs)
+
+    @classmethod
+    def coerce_to(cls, corpus, vocab: Vocabulary, *,
+                  encoding_errors: str = "strict") -> "Corpus":
+        """``corpus`` encoded with the given vocabulary: words it does not have are dropped.
+
+        A :class:`Corpus` with the same words is returned as it is, one with another
+        vocabulary is re-encoded (:meth:`reencoded`); a path or an iterable of token lists
+        is read with ``vocab`` (:meth:`from_file`, :meth:`from_sentences`).
+        """
+        if isinstance(corpus, Corpus):
+            if corpus.vocab is vocab or corpus.vocab.words == vocab.words:
+                return corpus
+            return corpus.reencoded(vocab)
+        if isinstance(corpus, (str, os.PathLike)):
+            return cls.from_file(corpus, vocab=vocab, encoding_errors=encoding_errors)
+        return cls.from_sentences(corpus, vocab=vocab)
+
+    def reencoded(self, vocab: Vocabulary) -> "Corpus":
+        """The same sentences encoded with another vocabulary; its words that ``vocab``
+        does not have are dropped (sentences stay, possibly empty)."""
+        lookup = np.array([vocab.index.get(w, -1) for w in self.vocab.words], dtype=np.int32)
+        enc = lookup[self.tokens] if len(lookup) else np.zeros(0, np.int32)
+        kept = enc >= 0
+        if not kept.any():
+            raise CorpusError(f"{self.source or 'the corpus'}: no token is in the given "
+                              "vocabulary")
+        sentence = np.repeat(np.arange(len(self)), np.diff(self.offsets))
+        lengths = np.bincount(sentence[kept], minlength=len(self))
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        return Corpus(vocab, enc[kept], offsets, n_raw_tokens=self.n_raw_tokens,
+                      source=self.source)
 
     # -- access -------------------------------------------------------------------------
     def __len__(self) -> int:

@@ -17,6 +17,17 @@ Analogies ("``a`` is to ``b`` as ``c`` is to ?", Mikolov et al. 2013a) are answe
 where ``x`` ranges over the vocabulary (or its ``restrict_vocab`` most frequent words)
 minus the three question words.
 
+A gensim user finds the names of ``KeyedVectors`` with their arguments and results:
+``key_to_index``, ``index_to_key``, ``get_vector``, ``most_similar`` with weighted words
+and vectors, ``most_similar_cosmul``, ``similar_by_word``, ``doesnt_match``,
+``n_similarity``, ``distance``, ``distances``, ``rank``, ``evaluate_word_pairs``,
+``evaluate_word_analogies``; an integer key is a row number, as in gensim.
+:meth:`Embeddings.to_gensim` and :meth:`Embeddings.from_gensim` convert (gensim is
+optional). Where embedlib differs it says so: a query that has no direction (a zero
+vector, the same word positive and negative, a word whose vector is zero or not finite)
+is a ValueError, never a list of arbitrary words at cosine 0, and words with NaN or
+infinite values are left out of every result.
+
 The class turns words into rows and checks arguments; the array arithmetic of the queries
 is in the private module ``embedlib._similarity``, and the file layouts that
 :meth:`Embeddings.save` and :meth:`Embeddings.load` write and read are in
@@ -33,49 +44,24 @@ Representations. CoNLL 2014, 171-180.
 
 from __future__ import annotations
 
-import numbers
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 import numpy as np
 
-from . import formats
+from . import _queries, formats
 from ._checks import check_choice, check_int
-from ._similarity import (MAX_SCORE_ELEMENTS, METHODS, analogy_candidates, analogy_scores,
-                          solve_analogies, top_k, unit_rows)
+from ._emb_checks import checked_arrays, checked_words, readonly
+from ._query_args import is_row_number, query_target, weighted
+from ._similarity import COSMUL_EPSILON as _COSMUL_EPSILON
+from ._similarity import top_k, unit_rows
 
 __all__ = ["Embeddings", "COSMUL_EPSILON"]
 
 #: The epsilon of 3CosMul (Levy & Goldberg 2014) that keeps the denominator positive.
-COSMUL_EPSILON = 1e-3
+COSMUL_EPSILON = _COSMUL_EPSILON
 
 _COMBINATIONS = ("W", "C", "W+C", "concat")
-
-
-def _readonly(a: np.ndarray | None) -> np.ndarray | None:
-    if a is None:
-        return None
-    view = a.view()
-    view.flags.writeable = False
-    return view
-
-
-def _as_real_array(name: str, value, dtype, ndim: int) -> np.ndarray:
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "fiub":
-        raise TypeError(f"{name} must be a real-valued array, got dtype {arr.dtype}")
-    if arr.ndim != ndim:
-        want = "(n_words, vector_size)" if ndim == 2 else "(n_words,)"
-        raise ValueError(f"{name} must be a {ndim}-D array of shape {want}, got shape {arr.shape}")
-    return np.ascontiguousarray(arr, dtype=dtype)
-
-
-def _per_word(name: str, value, dtype, n: int) -> np.ndarray:
-    """A 1-D array with one value per word (counts, biases)."""
-    arr = _as_real_array(name, value, dtype, 1)
-    if arr.shape != (n,):
-        raise ValueError(f"{name} must have shape ({n},), got {arr.shape}")
-    return arr
 
 
 def _stored(name: str, doc: str) -> property:
@@ -102,67 +88,34 @@ class Embeddings:
         Corpus frequencies; stored as int64, must be non-negative.
     bias, context_bias : array_like, shape (n_words,), optional
         GloVe's biases :math:`b` and :math:`\\tilde b`; stored as float32.
+    syn1 : array_like, shape (n_words - 1, vector_size), optional
+        The output vectors of the inner nodes of hierarchical softmax (word2vec's and
+        gensim's ``syn1``); their tree is ``embedlib.huffman.huffman_tree`` of
+        ``counts``. Stored as float32.
 
     Notes
     -----
     The arrays are exposed as read-only views (``emb.vectors[0] = ...`` raises), because
     :meth:`normalized` caches unit vectors computed from them. Use :meth:`combine` or a
-    new ``Embeddings`` to derive other vectors. Non-finite values are not rejected.
+    new ``Embeddings`` to derive other vectors. Non-finite values are not rejected here
+    (:meth:`load` rejects them unless told otherwise); the queries leave such words out
+    of their results and refuse them as query words.
     """
 
     def __init__(self, words, vectors, context=None, counts=None, *, bias=None,
-                 context_bias=None):
-        if isinstance(words, (str, bytes)):
-            raise TypeError("words must be a sequence of str, not a single string")
-        words = tuple(words)
-        for i, w in enumerate(words):
-            if not isinstance(w, str):
-                raise TypeError(f"words must be str, got {type(w).__name__} {w!r} at position {i}")
-        if any(type(w) is not str for w in words):  # e.g. numpy.str_ from an array of words
-            words = tuple(str(w) for w in words)
-        index = {w: i for i, w in enumerate(words)}
-        if len(index) != len(words):
-            seen = set()
-            for i, w in enumerate(words):
-                if w in seen:
-                    raise ValueError(
-                        f"duplicate word {w!r} in words (positions {index[w]} and {i}); "
-                        "each word must appear once")
-                seen.add(w)
-        n = len(words)
-
-        vectors = _as_real_array("vectors", vectors, np.float32, 2)
-        if vectors.shape[0] != n:
-            raise ValueError(f"vectors has {vectors.shape[0]} rows but there are {n} words")
-        if vectors.shape[1] < 1:
-            raise ValueError(f"vectors must have at least one column, got shape {vectors.shape}")
-        d = vectors.shape[1]
-        if context is not None:
-            context = _as_real_array("context", context, np.float32, 2)
-            if context.shape != (n, d):
-                raise ValueError(f"context must have the shape of vectors {(n, d)}, "
-                                 f"got {context.shape}")
-        if counts is not None:
-            counts = np.asarray(counts)
-            if counts.dtype.kind not in "iu" and counts.size:
-                raise TypeError(f"counts must be integers, got dtype {counts.dtype}")
-            counts = _per_word("counts", counts, np.int64, n)
-            if n and counts.min() < 0:
-                raise ValueError(f"counts must be >= 0, got {counts.min()} "
-                                 f"for word {words[int(counts.argmin())]!r}")
-        if bias is not None:
-            bias = _per_word("bias", bias, np.float32, n)
-        if context_bias is not None:
-            context_bias = _per_word("context_bias", context_bias, np.float32, n)
-
+                 context_bias=None, syn1=None):
+        words, index = checked_words(words)
+        vectors, context, counts, bias, context_bias, syn1 = checked_arrays(
+            words, vectors, context, counts, bias, context_bias, syn1)
         self._words = words
         self._index = index
-        self._vectors = _readonly(vectors)
-        self._context = _readonly(context)
-        self._counts = _readonly(counts)
-        self._bias = _readonly(bias)
-        self._context_bias = _readonly(context_bias)
-        self._unit = None
+        self._vectors = readonly(vectors)
+        self._context = readonly(context)
+        self._counts = readonly(counts)
+        self._bias = readonly(bias)
+        self._context_bias = readonly(context_bias)
+        self._syn1 = readonly(syn1)
+        self._unit = self._finite_rows = self._nonfinite = self._folded = None
 
     # ------------------------------------------------------------------ container
     @property
@@ -175,15 +128,20 @@ class Embeddings:
         """word -> row. Do not modify."""
         return self._index
 
+    key_to_index = property(lambda self: self._index, doc="gensim's name of :attr:`index`.")
+    index_to_key = property(lambda self: self._words, doc="gensim's name of :attr:`words`.")
     vectors = _stored("vectors", "``W``, float32, shape (n_words, vector_size), read-only.")
     context = _stored("context", "``C`` (context/output vectors) or None.")
     counts = _stored("counts", "int64 corpus counts or None.")
     bias = _stored("bias", "GloVe's word biases :math:`b` (float32) or None.")
     context_bias = _stored("context_bias",
                            "GloVe's context biases :math:`\\tilde b` (float32) or None.")
+    syn1 = _stored("syn1", "The inner nodes' vectors of hierarchical softmax (float32, "
+                           "n_words - 1 rows) or None.")
 
     @property
     def vector_size(self) -> int:
+        """The number of values per vector (the columns of ``W``)."""
         return self._vectors.shape[1]
 
     def __len__(self) -> int:
@@ -198,21 +156,60 @@ class Embeddings:
     def __iter__(self):
         return iter(self._words)
 
-    def get_index(self, word: str) -> int:
-        """Row of ``word``; KeyError naming the word if it is not in the vocabulary."""
-        try:
-            return self._index[word]
-        except (KeyError, TypeError):
-            raise KeyError(f"word {word!r} not in vocabulary") from None
+    def has_index_for(self, key) -> bool:
+        """Whether ``key`` is a word of the vocabulary or a row number (gensim's test)."""
+        return key in self or (is_row_number(key) and 0 <= key < len(self))
 
-    def __getitem__(self, word):
-        """The vector of a word (read-only view), or a 2-D array for a list of words."""
-        if isinstance(word, str):
-            return self._vectors[self.get_index(word)]
-        if isinstance(word, (list, tuple, np.ndarray)):
-            rows = [self.get_index(w) for w in word]
+    def get_index(self, key, default=None) -> int:
+        """Row of the word ``key`` (or ``key`` itself if it is a row number, as in gensim).
+
+        A missing word is a KeyError naming it, with a hint when the word is in the
+        vocabulary in another case; ``default``, if given, is returned instead.
+        """
+        try:
+            return self._index[key]
+        except (KeyError, TypeError):
+            pass
+        if is_row_number(key) and 0 <= key < len(self):
+            return int(key)
+        if default is not None:
+            return default
+        raise self._missing(key) from None
+
+    def _missing(self, key) -> KeyError:
+        if is_row_number(key):
+            return KeyError(f"row {key} out of range: there are {len(self)} words")
+        message = f"word {key!r} not in vocabulary"
+        if isinstance(key, str):
+            if self._folded is None:
+                folded: dict[str, str] = {}
+                for w in self._words:
+                    folded.setdefault(w.casefold(), w)
+                self._folded = folded
+            other = self._folded.get(key.casefold())
+            if other is not None:
+                message += f"; words are case-sensitive, and {other!r} is in the vocabulary"
+        return KeyError(message)
+
+    def get_vector(self, key, norm: bool = False) -> np.ndarray:
+        """The vector of a word (or row number): a read-only view of its row of ``W``, or
+        with ``norm=True`` of :meth:`normalized` (unit length; zero stays zero)."""
+        row = self.get_index(key)
+        if not norm:
+            return self._vectors[row]
+        if not self._finite()[row]:
+            raise self._nonfinite_error(row)
+        return self.normalized()[row]
+
+    def __getitem__(self, key):
+        """The vector of a word or row number (read-only view), or a 2-D array for a list
+        (or any iterable) of them."""
+        if isinstance(key, str) or is_row_number(key):
+            return self._vectors[self.get_index(key)]
+        if isinstance(key, Iterable) and not isinstance(key, bytes):
+            rows = [self.get_index(w) for w in key]
             return self._vectors[np.asarray(rows, dtype=np.int64)]
-        raise TypeError(f"index with a word (str) or a list of words, not {type(word).__name__}")
+        raise TypeError(f"index with a word (str) or a list of words, not {type(key).__name__}")
 
     def __repr__(self) -> str:
         text = f"{len(self)} words x {self.vector_size} dims"
@@ -229,16 +226,40 @@ class Embeddings:
         """Rows of ``W`` scaled to unit Euclidean length (float32, read-only, cached).
 
         Norms are accumulated in float64. All-zero rows stay zero (their cosine with
-        anything is 0), so no NaN appears.
+        anything is 0), and so do rows with a NaN or an infinity, so no NaN appears.
         """
         if self._unit is None:
-            self._unit = _readonly(unit_rows(self._vectors))
+            unit, finite = unit_rows(self._vectors)
+            self._unit = readonly(unit)
+            self._finite_rows = readonly(finite)
+            self._nonfinite = np.flatnonzero(~finite)
         return self._unit
 
+    def _finite(self) -> np.ndarray:
+        """Per row: whether it is finite (computed with :meth:`normalized`, read-only)."""
+        self.normalized()
+        return self._finite_rows
+
+    def _nonfinite_error(self, row: int) -> ValueError:
+        return ValueError(f"word {self._words[row]!r} (row {row}) has NaN or infinite values; "
+                          "it has no cosine with any word")
+
+    def _drop_nonfinite(self, scores: np.ndarray, value: float = -np.inf) -> np.ndarray:
+        """``scores`` (one per row from 0) with ``value`` at the rows that are not finite."""
+        self.normalized()
+        bad = self._nonfinite[self._nonfinite < len(scores)]
+        if len(bad):
+            scores[bad] = value
+        return scores
+
     def similarity(self, w1: str, w2: str) -> float:
-        """Cosine similarity of the vectors of two words (0.0 if either is all zeros)."""
-        a = self._vectors[self.get_index(w1)].astype(np.float64)
-        b = self._vectors[self.get_index(w2)].astype(np.float64)
+        """Cosine similarity of the vectors of two words (0.0 if either is all zeros;
+        a ValueError if either has NaN or infinite values)."""
+        rows = [self.get_index(w) for w in (w1, w2)]
+        for row in rows:
+            if not np.isfinite(self._vectors[row]).all():
+                raise self._nonfinite_error(row)
+        a, b = (self._vectors[r].astype(np.float64) for r in rows)
         den = np.sqrt(a @ a) * np.sqrt(b @ b)
         return float(a @ b / den) if den > 0 else 0.0
 
@@ -247,132 +268,63 @@ class Embeddings:
             return len(self)
         return min(check_int("restrict_vocab", restrict_vocab, low=1), len(self))
 
-    def _query_vector(self, item) -> tuple[np.ndarray, int | None]:
-        """(unit vector, row or None) for a word or a raw vector in a query."""
-        if isinstance(item, str):
-            row = self.get_index(item)
-            return self.normalized()[row].astype(np.float64), row
-        v = np.asarray(item, dtype=np.float64)
-        if v.shape != (self.vector_size,):
-            raise ValueError(f"query vectors must have shape ({self.vector_size},), got {v.shape}")
-        norm = np.sqrt(v @ v)
-        return (v / norm if norm > 0 else v), None
+    def _query_row(self, key) -> int:
+        """The row of a query word: an error if its vector is zero or not finite."""
+        row = self.get_index(key)
+        if not self._finite()[row]:
+            raise self._nonfinite_error(row)
+        if not self.normalized()[row].any():
+            raise ValueError(f"word {self._words[row]!r} (row {row}) has an all-zero vector; "
+                             "it has no direction to compare")
+        return row
 
     def most_similar(self, positive=(), negative=(), topn: int | None = 10,
                      restrict_vocab: int | None = None):
-        """Words whose vectors are closest in cosine to ``sum(positive) - sum(negative)``.
+        """Words whose vectors are closest in cosine to the weighted sum of the query.
 
-        Every query word or vector is scaled to unit length first, as in gensim's
-        ``KeyedVectors.most_similar`` and word2vec's ``distance``/``word-analogy`` tools.
+        As gensim's ``KeyedVectors.most_similar``: each query word contributes its unit
+        vector (word2vec's ``distance``/``word-analogy`` tools do the same), with weight 1
+        in ``positive`` and -1 in ``negative``; a ``(word, weight)`` pair contributes with
+        its weight as given (also in ``negative``); a vector contributes as it is, not
+        scaled, times its weight. The target is the sum scaled to unit length.
 
         Parameters
         ----------
-        positive, negative : str, 1-D array, or a list of them
-            Words (or raw vectors of length ``vector_size``) added / subtracted.
+        positive, negative : str, int, 1-D array, (key, weight), or a list of them
+            Words, row numbers or raw vectors of length ``vector_size``.
         topn : int or None
             How many results; ``None`` returns the cosine of every searched word with the
-            query as an array (query words included).
+            query as an array (query words included, NaN for words that are not finite).
         restrict_vocab : int, optional
             Search only the first ``restrict_vocab`` rows (the most frequent words).
 
         Returns
         -------
         list of (str, float)
-            ``(word, cosine)``, best first; query words are excluded. Ties go to the more
-            frequent (lower-row) word.
+            ``(word, cosine)``, best first; query words are excluded, and so are words
+            with NaN or infinite values. Ties go to the more frequent (lower-row) word.
+
+        Raises
+        ------
+        ValueError
+            If the query is empty or has no direction: a zero vector, the same word in
+            ``positive`` and ``negative``, a word whose vector is zero or not finite.
         """
         if topn is not None:
             topn = check_int("topn", topn, low=0)
-        positive, negative = _as_items(positive), _as_items(negative)
-        if not positive and not negative:
+        items = weighted(positive, 1.0) + weighted(negative, -1.0)
+        if not items:
             raise ValueError("most_similar needs at least one positive or negative word")
         n_search = self._search_size(restrict_vocab)
-        target = np.zeros(self.vector_size, dtype=np.float64)
-        exclude = set()
-        for sign, items in ((1.0, positive), (-1.0, negative)):
-            for item in items:
-                v, row = self._query_vector(item)
-                target += sign * v
-                if row is not None and row < n_search:
-                    exclude.add(row)
-        norm = np.sqrt(target @ target)
-        if norm > 0:
-            target /= norm
+        target, exclude = query_target(self, items, n_search)
         sims = (self.normalized()[:n_search] @ target.astype(np.float32)).astype(np.float64)
         if topn is None:
-            return sims
+            return self._drop_nonfinite(sims, np.nan)
+        self._drop_nonfinite(sims)
         if exclude:
             sims[list(exclude)] = -np.inf
-        best = top_k(sims, min(topn, n_search - len(exclude)))
+        best = top_k(sims, min(topn, int(np.isfinite(sims).sum())))
         return [(self._words[i], float(sims[i])) for i in best]
-
-    # ------------------------------------------------------------------ analogies
-    def analogy(self, a: str, b: str, c: str, method: str = "add", topn: int = 1,
-                restrict_vocab: int | None = None):
-        """Solve "``a`` is to ``b`` as ``c`` is to ?" (Mikolov et al. 2013a).
-
-        Parameters
-        ----------
-        a, b, c : str
-            The question words, e.g. ``("man", "king", "woman")`` expecting ``"queen"``.
-        method : {"add", "mul"}
-            ``"add"`` is 3CosAdd, :math:`\\arg\\max_x \\cos(x, \\hat b - \\hat a + \\hat c)`;
-            ``"mul"`` is 3CosMul (Levy & Goldberg 2014),
-            :math:`\\arg\\max_x \\cos'(x,b)\\cos'(x,c) / (\\cos'(x,a) + 10^{-3})` with
-            :math:`\\cos' = (\\cos + 1) / 2`.
-        topn : int
-            Number of candidates returned.
-        restrict_vocab : int, optional
-            Search only the first ``restrict_vocab`` rows.
-
-        Returns
-        -------
-        list of (str, float)
-            Best candidates first with their score: the cosine with
-            :math:`\\hat b - \\hat a + \\hat c` for "add", the 3CosMul objective for "mul".
-            ``a``, ``b`` and ``c`` are never returned.
-        """
-        check_choice("method", method, METHODS)
-        topn = check_int("topn", topn, low=0)
-        rows = [self.get_index(w) for w in (a, b, c)]
-        n_search = self._search_size(restrict_vocab)
-        ia, ib, ic = (np.array([r]) for r in rows)
-        unit = self.normalized()
-        cand = analogy_candidates(unit, n_search, method)
-        scores = analogy_scores(unit, ia, ib, ic, cand, method, COSMUL_EPSILON)[0]
-        scores = scores.astype(np.float64)
-        if method == "add":
-            norm = np.linalg.norm(unit[rows[1]].astype(np.float64) - unit[rows[0]]
-                                  + unit[rows[2]])
-            if norm > 0:
-                scores /= norm
-        exclude = {r for r in rows if r < n_search}
-        scores[list(exclude)] = -np.inf
-        best = top_k(scores, min(topn, n_search - len(exclude)))
-        return [(self._words[i], float(scores[i])) for i in best]
-
-    def _solve_analogies(self, a, b, c, *, method: str = "add",
-                         restrict_vocab: int | None = None, groups=None,
-                         max_elements: int = MAX_SCORE_ELEMENTS) -> np.ndarray:
-        """Answer many analogy questions at once; returns the predicted row per question.
-
-        ``a``, ``b``, ``c`` are arrays of row indices. Candidates are the first
-        ``restrict_vocab`` rows minus the question rows; with ``groups`` (an int array over
-        those rows, e.g. "same word up to case"), every row in the group of a question word
-        is excluded too. Scores are computed ``chunk`` questions at a time with one matrix
-        product (three for "mul"), so memory stays under ``max_elements`` float32 entries
-        per score matrix. The answer is -1 when no candidate is left. Ties go to the lower
-        row.
-        """
-        check_choice("method", method, METHODS)
-        a, b, c = (np.asarray(x, dtype=np.int64) for x in (a, b, c))
-        n_search = self._search_size(restrict_vocab)
-        if groups is not None:
-            groups = np.asarray(groups, dtype=np.int64)
-            if groups.shape != (n_search,):
-                raise ValueError(f"groups must have shape ({n_search},), got {groups.shape}")
-        return solve_analogies(self.normalized(), a, b, c, n_search, method, COSMUL_EPSILON,
-                               groups, max_elements)
 
     # ------------------------------------------------------------------ derived
     def combine(self, which: str) -> "Embeddings":
@@ -408,37 +360,36 @@ class Embeddings:
     def save(self, path, format: str | None = None) -> None:
         """Write to ``path`` atomically; see :func:`embedlib.formats.save`.
 
-        ``format`` is "text" or "binary" (word2vec formats: words and ``W`` only) or
-        "npz" (everything); inferred from the extension (.txt/.vec, .bin, .npz) if None.
+        ``format`` is "text", "glove" or "binary" (words and ``W`` only) or "npz"
+        (everything); inferred from the extension (.txt/.vec, .bin, .npz, each but .npz
+        also with .gz after it for a gzip-compressed file) if None.
         """
         formats.save(self, path, format=format)
 
     @classmethod
-    def load(cls, path, format: str | None = None, *,
-             encoding_errors: str = "strict") -> "Embeddings":
-        """Read embeddings written by :meth:`save`, gensim or the word2vec C tool.
+    def load(cls, path, format: str | None = None, *, encoding_errors: str = "strict",
+             limit: int | None = None, nonfinite: str = "error") -> "Embeddings":
+        """Read embeddings written by :meth:`save`, gensim, GloVe or the word2vec C tool.
 
-        See :func:`embedlib.formats.load`; arrays that do not fit together (an npz file
-        whose ``W`` has more rows than it has words) are a ValueError naming the file.
+        See :func:`embedlib.formats.load` for the formats (``.gz`` files included) and the
+        options: ``limit`` reads the first ``limit`` words only, ``nonfinite="warn"`` loads
+        a file with NaN or infinite values (an error by default), whose words the queries
+        then leave out. Arrays that do not fit together (an npz file whose ``W`` has more
+        rows than it has words) are a ValueError naming the file.
         """
-        data = formats.load(path, format=format, encoding_errors=encoding_errors)
+        data = formats.load(path, format=format, encoding_errors=encoding_errors,
+                            limit=limit, nonfinite=nonfinite)
         try:
             return cls(data.words, data.vectors, data.context, data.counts, bias=data.bias,
-                       context_bias=data.context_bias)
+                       context_bias=data.context_bias, syn1=data.syn1)
         except (ValueError, TypeError) as e:
             raise ValueError(f"{os.fspath(path)}: {e}") from None
 
 
-def _as_items(x) -> list:
-    """A query argument as a list: one word or vector becomes a one-element list."""
-    if x is None:
-        return []
-    if isinstance(x, str):
-        return [x]
-    if isinstance(x, np.ndarray):
-        return [x] if x.ndim == 1 else list(x)
-    if isinstance(x, numbers.Number):
-        raise TypeError(f"query items must be words or vectors, got {x!r}")
-    if isinstance(x, Sequence) or hasattr(x, "__iter__"):
-        return list(x)
-    raise TypeError(f"query items must be words or vectors, got {type(x).__name__}")
+# The further queries -- analogy, most_similar_cosmul, similar_by_word, similar_by_key,
+# similar_by_vector, doesnt_match, n_similarity, distance, distances, cosine_similarities,
+# closer_than, rank, get_vecattr, evaluate_word_pairs, evaluate_word_analogies, to_gensim,
+# from_gensim -- are functions of embedlib._queries that become methods here.
+for _name, _method in _queries.MEMBERS.items():
+    setattr(Embeddings, _name, _method)
+del _name, _method

@@ -13,15 +13,19 @@ The standard data sets (WordSim353, SimLex-999 and ``questions-words.txt``) come
 gensim's wheel; :func:`evaluation_file` finds them.
 
 Both functions follow gensim's ``KeyedVectors.evaluate_word_pairs`` and
-``evaluate_word_analogies`` defaults so that the numbers are comparable:
+``evaluate_word_analogies`` conventions so that the numbers are comparable (the methods
+of :class:`~embedlib.embeddings.Embeddings` with those names return gensim's results):
 
 * out-of-vocabulary items are skipped (not counted as wrong) and reported through
-  ``oov_rate`` / ``coverage``;
+  ``oov_rate`` / ``coverage``; so are words whose vectors have NaN or infinite values;
 * with ``case_insensitive=True`` (default) words are compared after ``str.upper()`` (as
   gensim does); when several vocabulary words differ only in case, the first one (the
   most frequent, if the vocabulary is sorted by frequency) supplies the vector;
 * only the first ``restrict_vocab`` words of the vocabulary count as known, and analogy
-  answers are searched among them only.
+  answers are searched among them only: 300,000 by default for analogies, as in gensim;
+  all words for word pairs (gensim: 300,000; the same for any smaller vocabulary).
+
+The results are logged at INFO on the ``embedlib.evaluation`` logger.
 
 References
 ----------
@@ -40,6 +44,7 @@ Hill, F., Reichart, R., Korhonen, A. (2015). SimLex-999: Evaluating Semantic Mod
 from __future__ import annotations
 
 import importlib.util
+import logging
 import math
 import os
 from dataclasses import dataclass, field
@@ -49,7 +54,11 @@ import numpy as np
 
 from ._checks import check_choice
 from ._errors import DatasetError
+from ._eval_core import (answer_analogies, pair_cosines, read_analogies, read_pairs,
+                         read_questions, read_word_pairs)
 from .embeddings import Embeddings
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "SimilarityResult", "AnalogyResult", "SectionResult",
@@ -126,100 +135,6 @@ def evaluation_file(name: str) -> Path:
     return path
 
 
-def _lines(path):
-    """(line number, text without line end) for each line of a UTF-8 file."""
-    name = os.fspath(path)
-    if not os.path.exists(name):
-        raise FileNotFoundError(f"evaluation file not found: {name}")
-    with open(name, "rb") as f:
-        for lineno, raw in enumerate(f, 1):
-            try:
-                yield lineno, raw.decode("utf-8").rstrip("\r\n")
-            except UnicodeDecodeError as e:
-                raise ValueError(f"{name}, line {lineno}: not valid UTF-8 "
-                                 f"(byte {e.start + 1}: {raw[e.start:e.start + 4]!r})") from None
-
-
-def read_word_pairs(path) -> list[tuple[str, str, float]]:
-    """Read a word-pair similarity file: ``word1<TAB>word2<TAB>score`` per line.
-
-    Blank lines and lines starting with ``#`` (comments, the header of gensim's
-    ``wordsim353.tsv`` and ``simlex999.txt``) are skipped. Fields are separated by tabs,
-    or by white space if a line has no tab. Any other line is a ValueError naming the
-    file and line.
-    """
-    name = os.fspath(path)
-    pairs = []
-    for lineno, line in _lines(path):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        fields = [f.strip() for f in line.split("\t")] if "\t" in line else line.split()
-        if len(fields) != 3 or not fields[0] or not fields[1]:
-            raise ValueError(f"{name}, line {lineno}: expected 'word1<TAB>word2<TAB>score', "
-                             f"got {line!r}")
-        try:
-            score = float(fields[2])
-        except ValueError:
-            raise ValueError(f"{name}, line {lineno}: score {fields[2]!r} is not a number") \
-                from None
-        if not math.isfinite(score):
-            raise ValueError(f"{name}, line {lineno}: score {fields[2]!r} is not finite")
-        pairs.append((fields[0], fields[1], score))
-    return pairs
-
-
-def read_analogies(path) -> list[tuple[str, str, str, str, str]]:
-    """Read an analogy file in the ``questions-words.txt`` format (Mikolov et al. 2013a).
-
-    Lines ``": section name"`` start a section; every other non-blank line holds four
-    words ``a b c d`` ("a is to b as c is to d"). Returns ``(section, a, b, c, d)``
-    tuples in file order. A question before the first section line or a line without
-    exactly four words is a ValueError naming the file and line.
-    """
-    name = os.fspath(path)
-    section = None
-    questions = []
-    for lineno, line in _lines(path):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if stripped.startswith(":"):
-            section = stripped[1:].strip()
-            if not section:
-                raise ValueError(f"{name}, line {lineno}: section line without a name")
-            continue
-        words = stripped.split()
-        if len(words) != 4:
-            raise ValueError(f"{name}, line {lineno}: expected four words 'a b c d' or a "
-                             f"': section' line, got {line!r}")
-        if section is None:
-            raise ValueError(f"{name}, line {lineno}: question before the first "
-                             "': section' line")
-        questions.append((section, *words))
-    return questions
-
-
-# ---------------------------------------------------------------------- vocabulary
-def _known_words(embeddings: Embeddings, n_search: int, case_insensitive: bool):
-    """(key -> row over the first n_search words, key function, group of each row).
-
-    With case folding, the first row of each upper-cased spelling represents it and
-    ``group[row]`` is that representative; otherwise ``group`` is ``arange(n_search)``.
-    """
-    words = embeddings.words[:n_search]
-    if not case_insensitive:
-        return {w: i for i, w in enumerate(words)}, (lambda w: w), np.arange(n_search)
-    table: dict[str, int] = {}
-    group = np.empty(n_search, dtype=np.int64)
-    for i, w in enumerate(words):
-        group[i] = table.setdefault(w.upper(), i)
-    return table, str.upper, group
-
-
-def _search_size(embeddings: Embeddings, restrict_vocab) -> int:
-    return embeddings._search_size(restrict_vocab)
-
-
 # ---------------------------------------------------------------------- similarity
 @dataclass(frozen=True)
 class SimilarityResult:
@@ -275,35 +190,18 @@ def evaluate_similarity(embeddings: Embeddings, path_or_pairs, *,
     The model similarity of a pair is the cosine of the two ``W`` rows (0 for an all-zero
     vector). Spearman's rho is computed with average ranks for ties.
     """
-    if isinstance(path_or_pairs, (str, os.PathLike)):
-        pairs = read_word_pairs(path_or_pairs)
-        source = os.fspath(path_or_pairs)
-    else:
-        pairs = [(a, b, float(s)) for a, b, s in path_or_pairs]
-        source = "the given pairs"
-    if not pairs:
-        raise ValueError(f"no word pairs in {source}")
-    n_search = _search_size(embeddings, restrict_vocab)
-    table, key, _ = _known_words(embeddings, n_search, case_insensitive)
-    rows_a, rows_b, gold = [], [], []
-    for a, b, score in pairs:
-        ia, ib = table.get(key(a)), table.get(key(b))
-        if ia is not None and ib is not None:
-            rows_a.append(ia)
-            rows_b.append(ib)
-            gold.append(score)
-    n_found = len(gold)
+    pairs, source = read_pairs(path_or_pairs)
+    gold, model = pair_cosines(embeddings, pairs, restrict_vocab, case_insensitive)
+    found = ~np.isnan(model)
+    n_found, n_pairs = int(found.sum()), len(gold)
     if n_found:
-        va = embeddings.vectors[np.asarray(rows_a)].astype(np.float64)
-        vb = embeddings.vectors[np.asarray(rows_b)].astype(np.float64)
-        den = np.linalg.norm(va, axis=1) * np.linalg.norm(vb, axis=1)
-        dots = np.einsum("ij,ij->i", va, vb)
-        model = np.divide(dots, den, out=np.zeros_like(dots), where=den > 0)
-        rho, r = spearman(gold, model), pearson(gold, model)
+        rho, r = spearman(gold[found], model[found]), pearson(gold[found], model[found])
     else:
         rho = r = math.nan
-    return SimilarityResult(spearman=rho, pearson=r, n_pairs=len(pairs), n_found=n_found,
-                            oov_rate=(len(pairs) - n_found) / len(pairs))
+    logger.info("word pairs %s: Spearman %.4f, Pearson %.4f, %d of %d pairs found", source,
+                rho, r, n_found, n_pairs)
+    return SimilarityResult(spearman=rho, pearson=r, n_pairs=n_pairs, n_found=n_found,
+                            oov_rate=(n_pairs - n_found) / n_pairs)
 
 
 # ---------------------------------------------------------------------- analogies
@@ -341,7 +239,7 @@ class AnalogyResult:
     sections: dict[str, SectionResult] = field(repr=False)
 
 
-def evaluate_analogies(embeddings: Embeddings, path, *, restrict_vocab: int | None = 30000,
+def evaluate_analogies(embeddings: Embeddings, path, *, restrict_vocab: int | None = 300000,
                        method: str = "add", case_insensitive: bool = True) -> AnalogyResult:
     """Accuracy on an analogy test set such as ``questions-words.txt`` (Mikolov et al. 2013a).
 
@@ -360,7 +258,8 @@ def evaluate_analogies(embeddings: Embeddings, path, *, restrict_vocab: int | No
         Analogy file, read by :func:`read_analogies`.
     restrict_vocab : int or None
         Size of the known/searched vocabulary: the first (most frequent) words. None
-        means all. The default 30000 is the threshold used by Mikolov et al. (2013a).
+        means all. The default 300000 is gensim's; Mikolov et al. (2013a) and word2vec's
+        ``compute-accuracy`` use 30000.
     method : {"add", "mul"}
     case_insensitive : bool
         Compare words after ``str.upper()`` (gensim's default); the first case variant
@@ -375,32 +274,16 @@ def evaluate_analogies(embeddings: Embeddings, path, *, restrict_vocab: int | No
     -----
     All attempted questions are answered in batches with matrix products (see
     ``Embeddings._solve_analogies``), chunked so that each score matrix holds at most
-    2**24 float32 values. Ties go to the more frequent word.
+    2**24 float32 values. Ties go to the more frequent word. Words whose vectors are not
+    finite are neither known nor answers.
     """
     check_choice("method", method, ("add", "mul"))
-    questions = read_analogies(path)
-    if not questions:
-        raise ValueError(f"no analogy questions in {os.fspath(path)}")
-    n_search = _search_size(embeddings, restrict_vocab)
-    table, key, group = _known_words(embeddings, n_search, case_insensitive)
-
+    questions = read_questions(path)
+    attempted, correct = answer_analogies(embeddings, questions, restrict_vocab, method,
+                                          case_insensitive)
     section_names: dict[str, int] = {}
-    section_of = np.empty(len(questions), dtype=np.int64)
-    rows = np.empty((len(questions), 4), dtype=np.int64)
-    for k, (section, *words) in enumerate(questions):
-        section_of[k] = section_names.setdefault(section, len(section_names))
-        rows[k] = [table.get(key(w), -1) for w in words]
-    attempted = (rows >= 0).all(axis=1)
-    q = rows[attempted]
-    predicted = embeddings._solve_analogies(
-        q[:, 0], q[:, 1], q[:, 2], method=method, restrict_vocab=n_search,
-        groups=group if case_insensitive else None)
-    # rows from `table` are group representatives, so comparing groups accepts any case
-    # variant of the expected word (as gensim does).
-    ok = (predicted >= 0) & (group[np.maximum(predicted, 0)] == q[:, 3])
-    correct = np.zeros(len(questions), dtype=bool)
-    correct[attempted] = ok
-
+    section_of = np.array([section_names.setdefault(q[0], len(section_names))
+                           for q in questions], dtype=np.int64)
     n_sections = len(section_names)
     totals = np.bincount(section_of, minlength=n_sections)
     attempts = np.bincount(section_of, weights=attempted, minlength=n_sections).astype(int)
@@ -410,9 +293,14 @@ def evaluate_analogies(embeddings: Embeddings, path, *, restrict_vocab: int | No
                                     accuracy=_ratio(rights[s], attempts[s]))
                 for name, s in section_names.items()}
     n_correct, n_attempted = int(correct.sum()), int(attempted.sum())
-    return AnalogyResult(accuracy=_ratio(n_correct, n_attempted),
-                         coverage=n_attempted / len(questions), n_correct=n_correct,
-                         n_attempted=n_attempted, n_total=len(questions), sections=sections)
+    result = AnalogyResult(accuracy=_ratio(n_correct, n_attempted),
+                           coverage=n_attempted / len(questions), n_correct=n_correct,
+                           n_attempted=n_attempted, n_total=len(questions),
+                           sections=sections)
+    logger.info("analogies %s (%s): accuracy %.2f%% (%d of %d attempted), coverage %.2f%%",
+                os.fspath(path), method, 100 * result.accuracy, n_correct, n_attempted,
+                100 * result.coverage)
+    return result
 
 
 def _ratio(a, b) -> float:

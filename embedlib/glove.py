@@ -31,11 +31,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import glove_kernels as K
-from ._checks import check_choice, check_float
+from ._checks import check_choice, check_float, check_int
+from ._errors import spell
 from ._parallel import run_threads
 from ._trainer import EpochTrainer, epoch_seeds
 from .base import OUTPUTS, BaseEpochStats, CountModel, TrainingError  # noqa: F401 (as before)
+from .base import NotFittedError, saved_array
 from .cooccur import check_cooccurrence
+from .corpus import Corpus, Vocabulary
 from .embeddings import Embeddings
 
 __all__ = ["GloVe", "GloVeEpochStats", "weighting_function"]
@@ -140,8 +143,17 @@ class GloVe(CountModel):
         ``vocab_`` (the corpus's :class:`~embedlib.corpus.Vocabulary`, or None for a
         matrix fit with a list of words; ``vocab`` is an alias).
 
+    epochs_trained_ : int
+        The epochs trained so far.
+
     The vectors to use are :attr:`wv`: the ``output`` vectors (W + C by default) with both
     biases; :meth:`vectors` gives the others.
+
+    Training in parts: :meth:`build_vocab` (count, or take the matrix, and initialize)
+    then :meth:`train` (once or several times) does what :meth:`fit` does; :meth:`save`
+    writes the whole model to one ``.npz`` (with the AdaGrad accumulators and the order
+    of the nonzeros reached) and :meth:`load` reads it back to train further, with the
+    same result as one run.
     """
 
     _fitted_attr = "_params"
@@ -163,8 +175,88 @@ class GloVe(CountModel):
     # -- fitting ------------------------------------------------------------------------
     def _fit_counts(self, X: sp.csr_matrix) -> None:
         records = self._records(X)
-        self._init_weights(X.shape[0])
-        _Trainer(self, records).run()
+        self._start(X.shape[0])
+        self._train(records, 0, self.epochs)
+
+    def build_vocab(self, data, vocab=None, *, encoding_errors: str = "strict") -> "GloVe":
+        """Count the co-occurrences of ``data`` (or take the matrix) and initialize the
+        parameters, without training; returns ``self``. ``data`` and ``vocab`` are what
+        :meth:`fit` takes; :meth:`train` then runs the epochs on ``cooccurrence_``."""
+        with self._fitting():
+            self._start(self._take_counts(data, vocab, encoding_errors).shape[0])
+        return self
+
+    def train(self, data=None, epochs: int | None = None, *,
+              encoding_errors: str = "strict") -> "GloVe":
+        """Train ``epochs`` more epochs (all that are left of ``epochs`` by default);
+        returns ``self``.
+
+        ``data``: None trains on ``cooccurrence_`` (the matrix of :meth:`build_vocab`,
+        :meth:`fit`, the last :meth:`train`, or the one a saved model holds); a matrix of
+        the vocabulary's shape; or a corpus, counted with the model's vocabulary (its
+        other words are dropped). New data becomes ``cooccurrence_``. AdaGrad goes on
+        from the accumulators reached (GloVe has no learning-rate schedule), and each
+        epoch visits the nonzeros in a fresh order drawn from the one reached, so
+        ``train(epochs=5)`` twice on a model made with ``epochs=10`` gives exactly the
+        vectors of ``fit`` (one worker, one seed), also through :meth:`save` and
+        :meth:`load`. Training past ``epochs`` is allowed. If training diverges the model
+        is left unfitted; an interruption keeps the parameters reached.
+        """
+        if "_params" not in vars(self):
+            raise NotFittedError(f"this {type(self).__name__} has no parameters yet: call "
+                                 "build_vocab() or fit() first (or load a saved model)")
+        self._validate()
+        done = self.epochs_trained_
+        if epochs is None:
+            epochs = self.epochs - done
+            if epochs < 1:
+                raise ValueError(f"all {self.epochs} planned epochs are done; pass epochs= to "
+                                 "train more")
+        check_int("epochs", epochs, 1, 100_000)
+        X = self._train_counts(data, encoding_errors)
+        try:
+            self._train(self._records(X), done, epochs)
+        except TrainingError:
+            self._forget()
+            raise
+        return self
+
+    def _train_counts(self, data, encoding_errors) -> sp.csr_matrix:
+        """The matrix train() trains on; new data replaces ``cooccurrence_``."""
+        n = len(self.words_)
+        if data is None:
+            X = vars(self).get("cooccurrence_")
+            if X is None:
+                raise ValueError("this model has no co-occurrence matrix (it was saved "
+                                 "without one): pass the data to train on")
+            return X
+        if sp.issparse(data) or isinstance(data, np.ndarray):
+            X = check_cooccurrence(data)
+            if X.shape[0] != n:
+                raise ValueError(f"the matrix has {X.shape[0]} rows but the model has {n} "
+                                 "words")
+        else:
+            if not isinstance(self.vocab_, Vocabulary):
+                raise TypeError("this model was fit on a matrix with a list of words, not on "
+                                "a corpus: train it on a matrix")
+            X = self._count(Corpus.coerce_to(data, self.vocab_,
+                                             encoding_errors=encoding_errors))
+        self.cooccurrence_ = X
+        self._order = None      # a fresh order of the new nonzeros
+        return X
+
+    def _start(self, n: int) -> None:
+        self._init_weights(n)
+        self.epochs_trained_ = 0
+        self.history_ = []
+        self._order = None
+
+    def _train(self, records, first, count) -> None:
+        trainer = _Trainer(self, records, first + count, vars(self).get("_order"))
+        try:
+            trainer.run(first, count)
+        finally:
+            self._order = trainer.order    # where the next epoch's shuffle starts
 
     def _records(self, X: sp.csr_matrix) -> np.ndarray:
         """The nonzeros as the kernels read them: (i, j, log X_ij, f(X_ij)), float32."""
@@ -214,6 +306,58 @@ class GloVe(CountModel):
     def _biases(self) -> dict:
         return dict(bias=self.b_, context_bias=self.b_ctx_)
 
+    # -- saved models -------------------------------------------------------------------
+    _stats_class = GloVeEpochStats
+
+    def save(self, path, *, cooccurrence: bool = True) -> None:
+        """Write the whole model to one ``.npz`` file (see :meth:`Model.save
+        <embedlib.base.Model.save>`): W, C, both biases, their AdaGrad accumulators, the
+        order of the nonzeros reached and, with ``cooccurrence`` (the default), the matrix
+        ``cooccurrence_``, so that :meth:`train` goes on without the data. Without it the
+        file is smaller and :meth:`train` needs the data again."""
+        super().save(path, cooccurrence=cooccurrence)
+
+    def _saved_state(self, cooccurrence=True):
+        P = self._params
+        arrays = dict(words=self.words_, W=P.Wg[:, 0], W_adagrad=P.Wg[:, 1], bias=P.bg[:, 0],
+                      bias_adagrad=P.bg[:, 1])
+        if not self.tied:
+            arrays.update(C=P.Cg[:, 0], C_adagrad=P.Cg[:, 1], context_bias=P.cg[:, 0],
+                          context_bias_adagrad=P.cg[:, 1])
+        if isinstance(self.vocab_, Vocabulary):
+            arrays["counts"] = self.vocab_.counts
+        X = vars(self).get("cooccurrence_")
+        if cooccurrence and X is not None:
+            arrays.update(X_data=X.data, X_indices=X.indices, X_indptr=X.indptr)
+            if vars(self).get("_order") is not None:
+                arrays["order"] = self._order
+        return arrays, dict(epochs_trained=int(self.epochs_trained_),
+                            cooccurrence=bool(cooccurrence and X is not None))
+
+    def _restore(self, arrays, state):
+        words = tuple(saved_array(arrays, "words").tolist())
+        n, d = len(words), self.vector_size
+        self.words_ = words
+        self.vocab_ = (Vocabulary(words, saved_array(arrays, "counts", (n,), np.int64),
+                                  {w: i for i, w in enumerate(words)})
+                       if "counts" in arrays else None)
+        self._start(n)
+        P = self._params
+        pairs = [("W", P.Wg), ("bias", P.bg)]
+        if not self.tied:
+            pairs += [("C", P.Cg), ("context_bias", P.cg)]
+        for key, target in pairs:
+            shape = (n, d) if target.ndim == 3 else (n,)
+            target[:, 0] = saved_array(arrays, key, shape)
+            target[:, 1] = saved_array(arrays, key + "_adagrad", shape)
+        if state["cooccurrence"]:
+            X = sp.csr_matrix((saved_array(arrays, "X_data"), saved_array(arrays, "X_indices"),
+                               saved_array(arrays, "X_indptr")), shape=(n, n))
+            self.cooccurrence_ = check_cooccurrence(X)
+            if "order" in arrays:
+                self._order = saved_array(arrays, "order", (X.nnz,))
+        self.epochs_trained_ = int(state["epochs_trained"])
+
     @property
     def cost_history_(self) -> list[float]:
         """Mean cost of each epoch (see :class:`GloVeEpochStats`)."""
@@ -250,19 +394,23 @@ class _Trainer(EpochTrainer):
     desc = "GloVe"
     unit = "upd"
 
-    def __init__(self, model, records):
+    def __init__(self, model, records, end, order=None):
         super().__init__(model)
         n = self.total = len(records)
         T = self.T = max(1, min(model.n_workers, n))
         self.records, self.params = records, model._params
         self.step = K.Step(float(model.eta), float(model.clip), bool(model.tied))
-        self.order = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
+        dtype = np.int32 if n < 2**31 else np.int64
+        if order is not None and order.shape == (n,) and order.dtype == dtype:
+            self.order = order          # the permutation a previous run reached
+        else:
+            self.order = np.arange(n, dtype=dtype)
         # buckets of about _BUCKET nonzeros, B per thread (T * B < 2**16)
         B = self.B = max(1, min(n // (T * _BUCKET), (2**16 - 1) // T))
         many = T * B > 1
         self.other = np.empty_like(self.order) if many else None
         self.bucket = np.empty(n, np.uint8 if T * B <= 256 else np.uint16) if many else None
-        self.seeds = epoch_seeds(model.seed, 0x676C6F76, model.epochs, T, 2)
+        self.seeds = epoch_seeds(model.seed, 0x676C6F76, max(model.epochs, end), T, 2)
         self.stop = threading.Event()
         # Divergence: a non-finite cost, or a mean cost 1000 times that of all-zero
         # parameters (which predict log X_ij = 0); clipping can keep an exploding run finite.
@@ -305,7 +453,8 @@ class _Trainer(EpochTrainer):
             return (f"GloVe diverged in epoch {stats.epoch}: mean cost {stats.cost:.6g} "
                     f"after {self.done:,} of {self.total:,} updates (NaN, infinite, or over "
                     f"1000 times the {self.zero_cost:.4g} of all-zero parameters). Try a "
-                    f"smaller learning rate than eta={eta:g} (e.g. eta={eta / 10:g}).")
+                    f"smaller learning rate than {spell('eta', eta)} (e.g. "
+                    f"{spell('eta', eta / 10)}).")
         return None
 
 

@@ -33,6 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._checks import check_choice, check_float, check_int
+from ._errors import ParameterError, spell
 from .base import CountModel
 from .cooccur import check_cooccurrence
 from .embeddings import Embeddings
@@ -87,8 +88,9 @@ def truncated_svd(M, rank: int, *, solver: str = "arpack", seed: int = 1):
     n, m = M.shape
     rank = check_int("vector_size", rank, 1)
     if rank >= min(n, m):
-        raise ValueError(f"vector_size must be smaller than the matrix's smallest dimension "
-                         f"({min(n, m)}), got {rank}")
+        raise ParameterError(f"{spell('vector_size')} must be smaller than the number of words "
+                             f"({min(n, m)}, the matrix's smallest dimension), got {rank}",
+                             "vector_size")
     rng = np.random.default_rng(seed)
     if solver == "arpack":
         from scipy.sparse.linalg import svds
@@ -195,8 +197,8 @@ class PPMISVD(CountModel):
         """Reweight by SPPMI, factorize."""
         M = ppmi(X, k=self.k, cds=self.cds)
         if M.nnz == 0:
-            raise ValueError(f"the shifted PPMI matrix is all zeros (no pair has PMI above "
-                             f"log k = {np.log(self.k):.3g}): lower k")
+            raise ParameterError(f"the shifted PPMI matrix is all zeros (no pair has PMI "
+                                 f"above log k = {np.log(self.k):.3g}): lower {spell('k')}", "k")
         U, s, V = truncated_svd(M, self.vector_size, solver=self.solver, seed=self.seed)
         self.singular_values_ = s
         weight = s ** float(self.eig)

@@ -26,7 +26,10 @@ import numpy as np
 from ._jit import INLINE
 
 __all__ = ["keep_probabilities", "noise_distribution", "AliasTable", "splitmix64",
-           "rand_float", "rand_below", "alias_draw"]
+           "rand_float", "rand_below", "alias_draw", "SUBSAMPLE_FORMULAS"]
+
+#: The ``formula`` of :func:`keep_probabilities`: the C code's and the paper's.
+SUBSAMPLE_FORMULAS = ("c", "paper")
 
 
 def keep_probabilities(counts, sample: float, formula: str = "c") -> np.ndarray:
@@ -41,7 +44,8 @@ def keep_probabilities(counts, sample: float, formula: str = "c") -> np.ndarray:
     elif formula == "paper":
         keep = np.sqrt(r)
     else:
-        raise ValueError(f"subsampling formula must be 'c' or 'paper', got {formula!r}")
+        raise ValueError(f"subsampling formula must be one of {SUBSAMPLE_FORMULAS}, got "
+                         f"{formula!r}")
     return np.minimum(keep, 1.0).astype(np.float32)
 
 

@@ -1,4 +1,5 @@
-"""Numba kernels for word2vec: skip-gram and CBOW, negative sampling and the full softmax.
+"""Numba kernels for word2vec: skip-gram and CBOW; negative sampling, hierarchical softmax
+and the full softmax.
 
 Notation (as in the book): ``W`` holds the word (input) vectors, ``C`` the context (output)
 vectors, ``k`` the number of negative samples, ``σ`` the logistic function. With
@@ -14,7 +15,10 @@ row of ``C`` is the positive output (with ``k`` noise rows of ``C`` as negatives
 a symmetric window are symmetric, so this is the skip-gram of the paper with the two
 names exchanged; it lets one center word's outputs be shared by its whole window. The
 full-softmax trainer, which exists for teaching, uses the textbook direction: the center
-word's row of ``W`` predicts each context word over all rows of ``C``.
+word's row of ``W`` predicts each context word over all rows of ``C``. Hierarchical
+softmax follows the C code too: the context rows of ``W`` are the inputs, the center word's
+path through the Huffman tree (``embedlib.huffman``) the outputs, rows of a third matrix
+``S`` (the C code's ``syn1``; ``C`` is its ``syn1neg``).
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from collections import namedtuple
 import numba
 import numpy as np
 
-from ._blocks import BLOCK, axpy6, distinct6, dots6, gather_scatter6, pad_outputs
-from ._jit import FAST, INLINE, LANES, prefetch_span, wide_vectors
+from ._blocks import (BLOCK, axpy2, axpy6, distinct6, dots2, dots6, gather_scatter6,
+                      pad_outputs)
+from ._jit import FAST, INLINE, prefetch_span
 from .sampling import alias_draw, rand_below, rand_float, splitmix64
 
 SG_NS, CBOW_NS, SG_SOFTMAX, CBOW_SOFTMAX = 0, 1, 2, 3
@@ -70,42 +75,30 @@ def neg_log_sigmoid(x, exact):
 
 
 @numba.njit(**INLINE)
-def _step_and_loss(x, compute_loss, exact):
-    """(1 - σ(x), -log σ(x)) from one look-up of the tables (the loss only if
-    ``compute_loss``): what :func:`one_minus_sigmoid` and :func:`neg_log_sigmoid` return,
-    with the cell index computed once."""
-    if exact or x >= SIG_MAX or x <= -SIG_MAX:
-        g = one_minus_sigmoid(x, exact)
-        return g, (neg_log_sigmoid(x, exact) if compute_loss else 0.0)
-    f = (x + np.float32(SIG_MAX)) * np.float32(SIG_SCALE)
-    i = min(max(int(f), 0), _N_CELLS - 1)
-    g = np.float32(1.0) - _SIGMOID[i]
-    if not compute_loss:
-        return g, 0.0
-    frac = f - i
-    return g, _NEG_LOG_SIGMOID[i] + frac * (_NEG_LOG_SIGMOID[i + 1] - _NEG_LOG_SIGMOID[i])
-
-
-@numba.njit(**INLINE)
 def _ns_coefficients(D, i, n_out, n_pad, lr, compute_loss, exact):
     """Turn scores D[i, j] = w·c_j into steps G[i, j] = -lr ∂L/∂(w·c_j) (in place).
 
     Output 0 is the positive (label 1): -lr ∂L/∂x = lr (1 - σ(x)). Outputs 1.. are noise
     (label 0): -lr ∂L/∂x = -lr σ(x) = -lr (1 - σ(-x)). Padding gets 0. Returns the loss.
     """
-    g, loss = _step_and_loss(D[i, 0], compute_loss, exact)
-    D[i, 0] = lr * g
+    loss = 0.0
+    x = D[i, 0]
+    if compute_loss:
+        loss += neg_log_sigmoid(x, exact)
+    D[i, 0] = lr * one_minus_sigmoid(x, exact)
     for j in range(1, n_out):
-        g, term = _step_and_loss(-D[i, j], compute_loss, exact)
-        loss += term
-        D[i, j] = -lr * g
+        x = -D[i, j]
+        if compute_loss:
+            loss += neg_log_sigmoid(x, exact)
+        D[i, j] = -lr * one_minus_sigmoid(x, exact)
     for j in range(n_out, n_pad):
         D[i, j] = 0.0
     return loss
 
 
 @numba.njit(**INLINE)  # inlined into train_job, where exact=False folds away
-def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, exact, d=0):
+def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, exact, bias,
+                bw, bc):
     """One skip-gram negative-sampling step for one center word (HogBatch form).
 
     Inputs are the rows ``w_i = W[ctx[i]]``, ``i < m`` (the words around the center);
@@ -120,32 +113,29 @@ def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, ex
     With ``tied`` (``W is C``) the input rows are copied to ``Wb`` first, since a row can be
     both an input and an output.
 
+    With ``bias`` every score has the two words' biases, x_ij = w_i·c_j + b[ctx[i]] +
+    b~[outs[j]] (``bw`` = b, ``bc`` = b~; the same array when tied), and ∂L/∂b[ctx[i]] =
+    Σ_j (σ(x_ij) - y_j), ∂L/∂b~[outs[j]] = Σ_i (σ(x_ij) - y_j) (:func:`add_bias_scores`,
+    :func:`sg_bias_steps`).
+
     Scratch: ``outs`` and ``ctx`` have room for padding (``n_out`` rounded up to BLOCK,
     ``m`` rounded up to 2), ``Cb`` holds copies of the output rows, ``D`` the scores.
-    ``d`` is the number of columns the loops run over (0: all of ``W``'s); the training
-    loop passes the padded row width as a compile-time constant, so that every row loop
-    has a fixed trip count (straight vector code, no remainder loop).
     """
-    if d == 0:
-        d = W.shape[1]
-    return _sgns_step(W, C, ctx, m, outs.reshape((1, outs.shape[0])), 0, n_out, lr, Cb, D, Wb,
-                      tied, compute_loss, exact, d)
-
-
-@numba.njit(**INLINE)
-def _sgns_step(W, C, ctx, m, O, o, n_out, lr, Cb, D, Wb, tied, compute_loss, exact, d):
-    """:func:`sgns_update` with the outputs in row ``o`` of the 2-D array ``O``."""
-    n_pad = pad_outputs(O, o, n_out)
+    d = W.shape[1]
+    n_pad = pad_outputs(outs, n_out)
     for j in range(n_pad):
-        r = O[o, j]
+        cr = C[outs[j]]
+        cb = Cb[j]
         for t in range(d):
-            Cb[j, t] = C[r, t]
+            cb[t] = cr[t]
     lr = W.dtype.type(lr)
     loss = 0.0
     for i in range(m):
-        r = ctx[i]
+        wr = W[ctx[i]]
         for j in range(0, n_pad, BLOCK):
-            dots6(W, r, Cb, j, j + 1, j + 2, j + 3, j + 4, j + 5, D, i, j, d)
+            dots6(wr, Cb[j], Cb[j + 1], Cb[j + 2], Cb[j + 3], Cb[j + 4], Cb[j + 5], D, i, j)
+        if bias:
+            add_bias_scores(D, i, n_pad, bw[ctx[i]], bc, outs)
         loss += _ns_coefficients(D, i, n_out, n_pad, lr, compute_loss, exact)
     # outputs: c_j += Σ_i G[i, j] w_i, two input rows per pass
     m2 = m
@@ -156,67 +146,32 @@ def _sgns_step(W, C, ctx, m, O, o, n_out, lr, Cb, D, Wb, tied, compute_loss, exa
         m2 += 1
     if tied:
         for i in range(m2):
-            r = ctx[i]
+            wr = W[ctx[i]]
+            wb = Wb[i]
             for t in range(d):
-                Wb[i, t] = W[r, t]
-    X = Wb if tied else W
+                wb[t] = wr[t]
     for j in range(n_pad):
-        r = O[o, j]
+        cr = C[outs[j]]
         for i in range(0, m2, 2):
             g0 = D[i, j]
             g1 = D[i + 1, j]
-            x0 = i if tied else ctx[i]
-            x1 = i + 1 if tied else ctx[i + 1]
+            w0 = Wb[i] if tied else W[ctx[i]]
+            w1 = Wb[i + 1] if tied else W[ctx[i + 1]]
             for t in range(d):
-                C[r, t] += g0 * X[x0, t] + g1 * X[x1, t]
+                cr[t] += g0 * w0[t] + g1 * w1[t]
     # inputs: w_i += Σ_j G[i, j] c_j, from the copies of the output rows
     for i in range(m):
-        r = ctx[i]
+        wr = W[ctx[i]]
         for j in range(0, n_pad, BLOCK):
-            axpy6(W, r, Cb, j, j + 1, j + 2, j + 3, j + 4, j + 5, D, i, j, d)
+            axpy6(wr, Cb[j], Cb[j + 1], Cb[j + 2], Cb[j + 3], Cb[j + 4], Cb[j + 5], D, i, j)
+    if bias:
+        sg_bias_steps(D, m, n_out, bw, bc, ctx, outs)
     return loss
 
 
 @numba.njit(**INLINE)
-def _mean_of_rows(H, W, ctx, m, inv, d):
-    """H[0] = inv · Σ_{i<m} W[ctx[i]], adding up to four rows per pass (m >= 1)."""
-    i = 0
-    while i < m:
-        r0 = ctx[i]
-        left = m - i
-        if left >= 4:
-            r1, r2, r3 = ctx[i + 1], ctx[i + 2], ctx[i + 3]
-            if i == 0:
-                for t in range(d):
-                    H[0, t] = (W[r0, t] + W[r1, t]) + (W[r2, t] + W[r3, t])
-            else:
-                for t in range(d):
-                    H[0, t] += (W[r0, t] + W[r1, t]) + (W[r2, t] + W[r3, t])
-            i += 4
-        elif left >= 2:
-            r1 = ctx[i + 1]
-            if i == 0:
-                for t in range(d):
-                    H[0, t] = W[r0, t] + W[r1, t]
-            else:
-                for t in range(d):
-                    H[0, t] += W[r0, t] + W[r1, t]
-            i += 2
-        else:
-            if i == 0:
-                for t in range(d):
-                    H[0, t] = W[r0, t]
-            else:
-                for t in range(d):
-                    H[0, t] += W[r0, t]
-            i += 1
-    for t in range(d):
-        H[0, t] *= inv
-
-
-@numba.njit(**INLINE)
 def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, compute_loss, exact,
-                   d=0):
+                   bias, bw, bc):
     """One CBOW negative-sampling step: predict the center word from the mean of its context.
 
     h = (1/m) Σ_i w_i with w_i = W[ctx[i]];  L = -log σ(h·c_0) - Σ_{j≥1} log σ(-h·c_j).
@@ -225,59 +180,69 @@ def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, comp
     undivided ∂L/∂h to every w_i (``cbow_exact=False``, the default): chapter *CBOW*
     measures the difference.
 
-    ``d``: the columns to run over, as in :func:`sgns_update`.
+    With ``bias`` the input has the mean of the context words' biases too, as h is the mean
+    of their rows: x_j = h·c_j + b_h + b~[outs[j]] with b_h = (1/m) Σ_i b[ctx[i]]. Then
+    ∂L/∂b~[outs[j]] = σ(x_j) - y_j and ∂L/∂b_h = Σ_j (σ(x_j) - y_j), which reaches every
+    context word's bias as ∂L/∂h reaches its row: undivided, or divided by m with
+    ``cbow_exact`` (:func:`mean_bias`, :func:`cbow_bias_steps`).
     """
-    if d == 0:
-        d = W.shape[1]
-    return _cbow_step(W, C, ctx, m, outs.reshape((1, outs.shape[0])), 0, n_out, lr,
-                      h.reshape((1, h.shape[0])), grad_h.reshape((1, grad_h.shape[0])), D,
-                      cbow_exact, compute_loss, exact, d)
-
-
-@numba.njit(**INLINE)
-def _cbow_step(W, C, ctx, m, O, o, n_out, lr, H, G, D, cbow_exact, compute_loss, exact, d):
-    """:func:`cbow_ns_update` with the outputs in row ``o`` of ``O`` and h, ∂L/∂h in the
-    one-row arrays ``H`` and ``G``."""
-    n_pad = pad_outputs(O, o, n_out)
+    d = W.shape[1]
+    n_pad = pad_outputs(outs, n_out)
     lr = W.dtype.type(lr)
     inv = W.dtype.type(1.0 / m)
-    _mean_of_rows(H, W, ctx, m, inv, d)
+    for t in range(d):
+        h[t] = 0.0
+    for i in range(m):
+        wr = W[ctx[i]]
+        for t in range(d):
+            h[t] += wr[t]
+    for t in range(d):
+        h[t] *= inv
     # scores and ∂L/∂h from the output rows as they are, before any of them moves
     for j in range(0, n_pad, BLOCK):
-        dots6(H, 0, C, O[o, j], O[o, j + 1], O[o, j + 2], O[o, j + 3], O[o, j + 4],
-              O[o, j + 5], D, 0, j, d)
+        dots6(h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]], C[outs[j + 3]], C[outs[j + 4]],
+               C[outs[j + 5]], D, 0, j)
+    if bias:
+        add_bias_scores(D, 0, n_pad, mean_bias(bw, ctx, m), bc, outs)
     loss = _ns_coefficients(D, 0, n_out, n_pad, lr, compute_loss, exact)
+    for t in range(d):
+        grad_h[t] = 0.0
     for j in range(0, n_pad, BLOCK):
-        c0, c1, c2 = O[o, j], O[o, j + 1], O[o, j + 2]
-        c3, c4, c5 = O[o, j + 3], O[o, j + 4], O[o, j + 5]
-        first = j == 0
-        if distinct6(c0, c1, c2, c3, c4, c5):
-            gather_scatter6(G, 0, H, 0, C, c0, c1, c2, c3, c4, c5, D, j, d, first)
-        else:  # a noise word drawn twice: all six rows read before any is written
-            axpy6(G, 0, C, c0, c1, c2, c3, c4, c5, D, 0, j, d, first)
+        if outs[j:j + BLOCK].size == BLOCK and distinct6(outs, j):
+            gather_scatter6(grad_h, h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]],
+                             C[outs[j + 3]], C[outs[j + 4]], C[outs[j + 5]], D, j)
+        else:  # a noise word drawn twice: read all six rows before writing any
+            axpy6(grad_h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]], C[outs[j + 3]],
+                   C[outs[j + 4]], C[outs[j + 5]], D, 0, j)
             for u in range(j, j + BLOCK):
-                r = O[o, u]
+                cr = C[outs[u]]
                 g = D[0, u]
                 for t in range(d):
-                    C[r, t] += g * H[0, t]
+                    cr[t] += g * h[t]
     if cbow_exact:
         for t in range(d):
-            G[0, t] *= inv
+            grad_h[t] *= inv
     for i in range(m):
-        r = ctx[i]
+        wr = W[ctx[i]]
         for t in range(d):
-            W[r, t] += G[0, t]
+            wr[t] += grad_h[t]
+    if bias:
+        cbow_bias_steps(D, m, n_out, bw, bc, ctx, outs, inv if cbow_exact else 1.0)
     return loss
 
 
 @numba.njit(**FAST)
-def softmax_output_update(C, h, targets, n_t, lr, grad_h, scores):
+def softmax_output_update(C, h, targets, n_t, lr, grad_h, scores, bias, bc):
     """Full-softmax step on all output rows for one hidden vector ``h``.
 
     p(o | h) = exp(h·c_o) / Σ_w exp(h·c_w); L = Σ_{o in targets} -log p(o | h). Then
     ∂L/∂(h·c_w) = n_t p_w - #{o = w}, ∂L/∂h = Σ_w (n_t p_w - #{o = w}) c_w and
     ∂L/∂c_w = (n_t p_w - #{o = w}) h (chapter *Skip-gram with the full softmax*). Sets
     ``grad_h = -lr ∂L/∂h``, updates every row of ``C`` and returns L.
+
+    With ``bias`` the scores are h·c_w + b~_w (``bc`` = b~) and ∂L/∂b~_w = n_t p_w - #{o =
+    w}. The input word's bias would add the same constant to every score, which the
+    softmax cancels: it has no gradient and is not an argument.
     """
     V, d = C.shape
     mx = -np.inf
@@ -285,6 +250,8 @@ def softmax_output_update(C, h, targets, n_t, lr, grad_h, scores):
         dot = C.dtype.type(0.0)
         for t in range(d):
             dot += h[t] * C[w, t]
+        if bias:
+            dot += bc[w]
         scores[w] = dot
         if dot > mx:
             mx = dot
@@ -307,6 +274,9 @@ def softmax_output_update(C, h, targets, n_t, lr, grad_h, scores):
         for t in range(d):
             grad_h[t] += g * C[w, t]
             C[w, t] += g * h[t]
+    if bias:
+        for w in range(V):
+            bc[w] += scores[w]
     return loss
 
 
@@ -318,17 +288,17 @@ def _row_of(w, hot, row0):
 
 
 @numba.njit(**INLINE)
-def _draw_outputs(state, center, O, o, negative, noise_prob, noise_alias, hot, row0):
-    """O[o, 0] = center (the positive), then ``negative`` draws from the noise table; a
-    draw equal to the center is skipped, as in the C code. Returns (state, number of
-    outputs). Everything is a row (see :func:`_row_of`)."""
-    O[o, 0] = center
+def _draw_outputs(state, center, outs, negative, noise_prob, noise_alias, hot, row0):
+    """outs[0] = center (the positive), then ``negative`` draws from the noise table; a draw
+    equal to the center is skipped, as in the C code. Returns (state, number of outputs).
+    Everything is a row (see :func:`_row_of`)."""
+    outs[0] = center
     n_out = 1
     for _ in range(negative):
         state, bits = splitmix64(state)
         neg = _row_of(alias_draw(bits, noise_prob, noise_alias), hot, row0)
         if neg != center:
-            O[o, n_out] = neg
+            outs[n_out] = neg
             n_out += 1
     return state, n_out
 
@@ -358,44 +328,38 @@ def _checkin(W, C, hot, row0, Wh0, Ch0, tied):
 
 
 # The arguments of train_job, one bundle per role, built by Word2Vec._kernel_args.
-Weights = namedtuple("Weights", "W C")
-Weights.__doc__ = "The matrices training writes: ``W`` and ``C`` (the same array when tied)."
-Data = namedtuple("Data", "tokens offsets keep noise_prob noise_alias")
+Weights = namedtuple("Weights", "W C S bw bc")
+Weights.__doc__ = """The arrays training writes: ``W`` and ``C`` (the same array when tied),
+``S``, the inner nodes' vectors of hierarchical softmax (``syn1``; unused without it), and
+the per-word biases ``bw`` = b and ``bc`` = b~ (the same array when tied; unused without
+``bias``)."""
+Data = namedtuple("Data", "tokens offsets keep noise_prob noise_alias path_codes path_points "
+                          "path_offsets")
 Data.__doc__ = """What every job reads and no job writes: the encoded corpus (``tokens`` and
-sentence ``offsets``), the ``keep`` probabilities of subsampling, the noise alias table."""
+sentence ``offsets``), the ``keep`` probabilities of subsampling, the noise alias table, and
+the Huffman tree of hierarchical softmax (``embedlib.huffman.HuffmanTree``'s ``codes``,
+``points`` and ``offsets``)."""
 Config = namedtuple("Config", "mode window negative cbow_exact tied compute_loss alpha "
-                              "min_alpha hot width")
+                              "min_alpha hot hs bias")
 Config.__doc__ = """The objective (``mode``: ``SG_NS``, ``CBOW_NS``, ``SG_SOFTMAX`` or
-``CBOW_SOFTMAX``) and its schedule, the same for every job of a run. ``width`` is a tuple
-with one entry per :data:`~embedlib._jit.LANES` columns of W and C (see
-:func:`row_width`): its type, not its value, carries the row width into the compiled
-kernel."""
-
-
-def row_width(n_columns: int) -> tuple:
-    """The ``width`` marker of rows with ``n_columns`` (a multiple of LANES) columns.
-
-    A tuple's length is part of its Numba type, so :func:`train_job` is compiled once per
-    row width, with the width as a constant: its row loops then have a fixed trip count.
-    """
-    if n_columns <= 0 or n_columns % LANES:
-        raise ValueError(f"rows must have a positive multiple of {LANES} columns, got "
-                         f"{n_columns}")
-    return (0,) * (n_columns // LANES)
+``CBOW_SOFTMAX``) and its schedule, the same for every job of a run. In the two sampled
+modes ``negative`` may be 0 (no negative sampling) and ``hs`` adds hierarchical softmax;
+``bias`` adds per-word biases to the scores of negative sampling and the softmax."""
 Scratch = namedtuple("Scratch", "row0 total buf ctx outs Cb D Wb Wh0 Ch0 h grad_h scores "
-                                "stats")
+                                "stats nodes signs Dh E Sh0 bh0")
 Scratch.__doc__ = """What one thread owns: the first of its private hot rows (``row0``), the
 tokens of its share over all epochs (``total``), its scratch arrays and its ``stats``."""
 
 
-@numba.njit(**FAST, _nrt=False)
+@numba.njit(**FAST)
 def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
     """Train on sentences ``s_begin..s_end`` of an encoded corpus.
 
     Per sentence: drop words by subsampling (``keep`` probabilities); per remaining center
     word: shrink the window to ``b`` in 1..window uniformly, draw ``negative`` noise words
     from the alias table (a draw equal to the center word is skipped, as in the C code),
-    and take one step of the objective ``mode`` at learning rate
+    and take one step of the objective ``mode`` (with ``hs``, a hierarchical-softmax step
+    first, at the same parameters: their input steps add up) at learning rate
 
         lr = alpha - (alpha - min_alpha) · progress,  progress = (done0 + tokens seen) / total.
 
@@ -409,23 +373,32 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
     most frequent words (rows ``row0 .. row0 + hot`` of W and C, made at the start) and
     adds what it changed to the shared rows at the end: the other threads see those
     words' updates once per job instead of at once. ``hot = 0`` (one thread) trains the
-    shared rows directly.
+    shared rows directly. With ``hs`` the same holds for the ``hot`` inner nodes nearest the
+    root, which are on almost every path: S has a row per inner node (V - 1), then each
+    thread's private rows, from ``row0 - 1`` on.
     """
-    W, C = weights
-    tokens, offsets, keep, noise_prob, noise_alias = data
-    mode, window, negative, cbow_exact, tied, compute_loss, alpha, min_alpha, hot, width = config
-    wide_vectors()
-    d = len(width) * LANES  # a compile-time constant: fixed-length row loops
-    row0, total, buf, ctx, outs, Cb, D, Wb, Wh0, Ch0, h, grad_h, scores, stats = scratch
-    H = h.reshape((1, h.shape[0]))      # one-row views: rows are indexed, never sliced
-    G = grad_h.reshape((1, grad_h.shape[0]))
+    W, C, S, bw, bc = weights
+    tokens, offsets, keep, noise_prob, noise_alias, path_codes, path_points, path_offsets = data
+    (mode, window, negative, cbow_exact, tied, compute_loss, alpha, min_alpha, hot, hs,
+     bias) = config
+    (row0, total, buf, ctx, outs, Cb, D, Wb, Wh0, Ch0, h, grad_h, scores, stats,
+     nodes, signs, Dh, E, Sh0, bh0) = scratch
     _checkout(W, C, hot, row0, Wh0, Ch0, tied)
+    if bias:
+        _checkout_biases(bw, bc, hot, row0, bh0, tied)
+    # S has V - 1 shared rows (one per inner node), then the threads' private rows, as W
+    hot_lo = len(keep) - 1 - hot
+    srow0 = row0 - 1
+    if hs:
+        _checkout_nodes(S, hot, hot_lo, srow0, Sh0)
     state = np.uint64(seed)
     loss = 0.0
+    loss_hs = 0.0  # apart, so that the sum of the other losses is the same with hs off
     examples = 0
     centers = 0
     seen = 0
     span = alpha - min_alpha
+    d = W.shape[1]
     for s in range(s_begin, s_end):
         a = offsets[s]
         b = offsets[s + 1]
@@ -440,10 +413,11 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
             buf[n] = _row_of(w, hot, row0)
             n += 1
         length = b - a
-        ns = mode == SG_NS or mode == CBOW_NS
+        ns = (mode == SG_NS or mode == CBOW_NS) and negative > 0
+        sg = mode == SG_NS
         n_next = 0
         if ns and n > 0:
-            state, n_next = _draw_outputs(state, buf[0], outs, 0, negative, noise_prob,
+            state, n_next = _draw_outputs(state, buf[0], outs[0], negative, noise_prob,
                                           noise_alias, hot, row0)
         for pos in range(n):
             progress = (done0 + seen + (pos * length) / n) / total
@@ -452,14 +426,14 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
             if ns:
                 # this center's outputs were drawn one step ahead; draw the next center's
                 # now and prefetch their rows, so that their cache misses overlap this step
-                cur = pos & 1
+                cur = outs[pos & 1]
                 n_out = n_next
                 if pos + 1 < n:
-                    nxt = cur ^ 1
-                    state, n_next = _draw_outputs(state, buf[pos + 1], outs, nxt, negative,
+                    nxt = outs[(pos + 1) & 1]
+                    state, n_next = _draw_outputs(state, buf[pos + 1], nxt, negative,
                                                   noise_prob, noise_alias, hot, row0)
                     for j in range(n_next):
-                        prefetch_span(C, outs[nxt, j] * d, d)
+                        prefetch_span(C, nxt[j] * d, d)
                     if pos + 1 + window < n:
                         prefetch_span(W, buf[pos + 1 + window] * d, d)
             state, bits = splitmix64(state)
@@ -474,37 +448,59 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
             if m == 0:
                 continue
             centers += 1
+            if hs:  # at the parameters as they are, before a negative-sampling step
+                word = center - row0 if center >= row0 else center   # a hot row's word
+                n_path = load_path(word, path_codes, path_points, path_offsets, nodes, signs,
+                                   hot_lo, srow0)
+                if sg:
+                    loss_hs += sg_hs_update(W, S, ctx, m, nodes, signs, n_path, lr, Dh, E,
+                                            compute_loss, False)
+                else:
+                    loss_hs += cbow_hs_update(W, S, ctx, m, nodes, signs, n_path, lr, h, E,
+                                              Dh, cbow_exact, compute_loss, False)
             if ns:
                 if mode == SG_NS:
-                    loss += _sgns_step(W, C, ctx, m, outs, cur, n_out, lr, Cb, D, Wb, tied,
-                                       compute_loss, False, d)
+                    loss += sgns_update(W, C, ctx, m, cur, n_out, lr, Cb, D, Wb, tied,
+                                        compute_loss, False, bias, bw, bc)
                     examples += m
                 else:
-                    loss += _cbow_step(W, C, ctx, m, outs, cur, n_out, lr, H, G, D,
-                                       cbow_exact, compute_loss, False, d)
+                    loss += cbow_ns_update(W, C, ctx, m, cur, n_out, lr, h, grad_h, D,
+                                           cbow_exact, compute_loss, False, bias, bw, bc)
                     examples += 1
             elif mode == SG_SOFTMAX:
                 for t in range(d):
                     h[t] = W[center, t]
-                loss += softmax_output_update(C, h, ctx, m, lr, grad_h, scores)
+                loss += softmax_output_update(C, h, ctx, m, lr, grad_h, scores, bias, bc)
                 for t in range(d):
                     W[center, t] += grad_h[t]
                 examples += m
-            else:  # CBOW_SOFTMAX
+            elif mode == CBOW_SOFTMAX:
                 loss += cbow_softmax_update(W, C, ctx, m, center, lr, h, grad_h, scores,
-                                            cbow_exact)
+                                            cbow_exact, bias, bc)
                 examples += 1
+            if hs:
+                add_input_steps(W, ctx, m, E, sg)
+                if not ns:
+                    examples += m if sg else 1
         seen += length
     _checkin(W, C, hot, row0, Wh0, Ch0, tied)
+    if bias:
+        _checkin_biases(bw, bc, hot, row0, bh0, tied)
+    if hs:
+        _checkin_nodes(S, hot, hot_lo, srow0, Sh0)
     stats[0] += loss
+    if hs:
+        stats[0] += loss_hs
     stats[1] += examples
     stats[2] += seen
     stats[3] += centers
 
 
 @numba.njit(**FAST)
-def cbow_softmax_update(W, C, ctx, m, center, lr, h, grad_h, scores, cbow_exact):
-    """CBOW with the full softmax: h = mean of the context rows predicts ``center``."""
+def cbow_softmax_update(W, C, ctx, m, center, lr, h, grad_h, scores, cbow_exact, bias,
+                        bc):
+    """CBOW with the full softmax: h = mean of the context rows predicts ``center`` (with
+    ``bias``, output biases as in :func:`softmax_output_update`)."""
     d = W.shape[1]
     inv = W.dtype.type(1.0 / m)
     for t in range(d):
@@ -514,7 +510,9 @@ def cbow_softmax_update(W, C, ctx, m, center, lr, h, grad_h, scores, cbow_exact)
             h[t] += W[ctx[i], t]
     for t in range(d):
         h[t] *= inv
-    loss = softmax_output_update(C, h, (center,), 1, lr, grad_h, scores)
+    target = np.empty(1, np.int64)
+    target[0] = center
+    loss = softmax_output_update(C, h, target, 1, lr, grad_h, scores, bias, bc)
     if cbow_exact:
         for t in range(d):
             grad_h[t] *= inv
@@ -523,3 +521,294 @@ def cbow_softmax_update(W, C, ctx, m, center, lr, h, grad_h, scores, cbow_exact)
         for t in range(d):
             W[wi, t] += grad_h[t]
     return loss
+
+
+# ---------------------------------------------------------------- hierarchical softmax
+@numba.njit(**INLINE)
+def load_path(word, path_codes, path_points, path_offsets, nodes, signs, hot_lo=-1, srow0=0):
+    """Copy the path of ``word`` in the Huffman tree (``embedlib.huffman``) to ``nodes``
+    (the inner nodes, rows of ``S``) and ``signs`` (s_j = 1 - 2 code_j); returns its length.
+
+    Nodes from ``hot_lo`` up (the ones nearest the root, on most paths) are this thread's
+    private rows from ``srow0`` on (see :func:`train_job`); -1: none are."""
+    a = path_offsets[word]
+    n = path_offsets[word + 1] - a
+    for j in range(n):
+        p = path_points[a + j]
+        nodes[j] = p - hot_lo + srow0 if (hot_lo >= 0 and p >= hot_lo) else p
+        signs[j] = 1.0 - 2.0 * path_codes[a + j]
+    return n
+
+
+@numba.njit(**INLINE)
+def _checkout_nodes(S, hot, hot_lo, srow0, Sh0):
+    """Private copies ``S[srow0 + r]`` of the ``hot`` inner nodes ``hot_lo + r`` (those
+    nearest the root), and a snapshot of them (see :func:`train_job`)."""
+    d = S.shape[1]
+    for r in range(hot):
+        for t in range(d):
+            S[srow0 + r, t] = Sh0[r, t] = S[hot_lo + r, t]
+
+
+@numba.njit(**INLINE)
+def _checkin_nodes(S, hot, hot_lo, srow0, Sh0):
+    """Add what the job changed in its private copies of the hot inner nodes to the shared
+    rows."""
+    d = S.shape[1]
+    for r in range(hot):
+        for t in range(d):
+            S[hot_lo + r, t] += S[srow0 + r, t] - Sh0[r, t]
+
+
+@numba.njit(**INLINE)
+def _one_minus_sigmoid_and_loss(x, exact):
+    """(1 - σ(x), -log σ(x)) from one table index: what :func:`one_minus_sigmoid` and
+    :func:`neg_log_sigmoid` return, computed together."""
+    if exact or x >= SIG_MAX or x <= -SIG_MAX:
+        return one_minus_sigmoid(x, exact), neg_log_sigmoid(x, exact)
+    f = (x + np.float32(SIG_MAX)) * np.float32(SIG_SCALE)
+    i = min(max(int(f), 0), _N_CELLS - 1)
+    frac = f - i
+    return (np.float32(1.0) - _SIGMOID[i],
+            _NEG_LOG_SIGMOID[i] + frac * (_NEG_LOG_SIGMOID[i + 1] - _NEG_LOG_SIGMOID[i]))
+
+
+@numba.njit(**INLINE)
+def _hs_coefficients(D, i, signs, n_path, n_pad, lr, compute_loss, exact):
+    """Turn scores D[i, j] = w·v_j into steps G[i, j] = -lr ∂L/∂(w·v_j) (in place).
+
+    The loss of node j is -log σ(s_j x) with x = w·v_j, so -lr ∂L/∂x = lr s_j (1 - σ(s_j x)):
+    the negative-sampling coefficient with label 1 - code_j. Padding gets 0. Returns the loss.
+    """
+    loss = 0.0
+    for j in range(n_path):
+        s = signs[j]
+        x = s * D[i, j]
+        if compute_loss:
+            g, ell = _one_minus_sigmoid_and_loss(x, exact)
+            loss += ell
+        else:
+            g = one_minus_sigmoid(x, exact)
+        D[i, j] = s * lr * g
+    for j in range(n_path, n_pad):
+        D[i, j] = 0.0
+    return loss
+
+
+@numba.njit(**INLINE)
+def mean_of_rows(W, ctx, m, h):
+    """h = (1/m) Σ_{i<m} W[ctx[i]]: CBOW's hidden layer."""
+    d = W.shape[1]
+    inv = W.dtype.type(1.0 / m)
+    for t in range(d):
+        h[t] = 0.0
+    for i in range(m):
+        wr = W[ctx[i]]
+        for t in range(d):
+            h[t] += wr[t]
+    for t in range(d):
+        h[t] *= inv
+
+
+@numba.njit(**INLINE)
+def _pad_path(nodes, n_path):
+    """(end of the whole blocks, padded length): a path is processed BLOCK nodes at a time,
+    then two at a time, padded to an even length with a copy of ``nodes[0]``."""
+    n6 = n_path - n_path % BLOCK
+    n2 = n_path + n_path % 2
+    if n2 > n_path:
+        nodes[n_path] = nodes[0]
+    return n6, n2
+
+
+@numba.njit(**INLINE)
+def _path_dots(x, S, nodes, n6, n2, D, i):
+    """D[i, j] = x·S[nodes[j]] for j < n2."""
+    for j in range(0, n6, BLOCK):
+        dots6(x, S[nodes[j]], S[nodes[j + 1]], S[nodes[j + 2]], S[nodes[j + 3]],
+              S[nodes[j + 4]], S[nodes[j + 5]], D, i, j)
+    for j in range(n6, n2, 2):
+        dots2(x, S[nodes[j]], S[nodes[j + 1]], D, i, j)
+
+
+@numba.njit(**INLINE)
+def _path_axpy(y, S, nodes, n6, n2, D, i):
+    """y = Σ_{j<n2} D[i, j] S[nodes[j]] (y is overwritten)."""
+    for t in range(y.shape[0]):
+        y[t] = 0.0
+    for j in range(0, n6, BLOCK):
+        axpy6(y, S[nodes[j]], S[nodes[j + 1]], S[nodes[j + 2]], S[nodes[j + 3]],
+              S[nodes[j + 4]], S[nodes[j + 5]], D, i, j)
+    for j in range(n6, n2, 2):
+        axpy2(y, S[nodes[j]], S[nodes[j + 1]], D, i, j)
+
+
+@numba.njit(**INLINE)  # inlined into train_job, where exact=False folds away
+def sg_hs_update(W, S, ctx, m, nodes, signs, n_path, lr, D, E, compute_loss, exact):
+    """One skip-gram hierarchical-softmax step for one center word (HogBatch form).
+
+    The inputs are the rows ``w_i = W[ctx[i]]``, ``i < m`` (the words around the center),
+    as in :func:`sgns_update`; the output is the center word's path through the Huffman
+    tree: inner nodes ``v_j = S[nodes[j]]`` with signs ``s_j = 1 - 2 code_j``, ``j < n_path``
+    (:func:`load_path`). The loss is the negative log-probability of the center word,
+
+        L = Σ_i Σ_j -log σ(s_j w_i·v_j),
+
+    with ∂L/∂v_j = Σ_i -s_j (1 - σ(s_j w_i·v_j)) w_i and ∂L/∂w_i = Σ_j -s_j (1 - σ(s_j w_i·v_j)) v_j
+    (module ``embedlib.huffman``). Both are taken at the current parameters; the step of
+    every node row is applied here, the steps of the inputs are left in ``E[i] = -lr ∂L/∂w_i``
+    for :func:`add_input_steps` (after a negative-sampling step at the same parameters, when
+    both objectives are trained). ``S`` is never ``W`` or ``C``, and the nodes of a path are
+    distinct.
+
+    Scratch: ``nodes`` and ``signs`` have room for ``n_path`` rounded up to 2; ``D`` holds
+    the scores, ``E`` the input steps.
+    """
+    d = W.shape[1]
+    n6, n2 = _pad_path(nodes, n_path)
+    lr = W.dtype.type(lr)
+    loss = 0.0
+    for i in range(m):
+        wr = W[ctx[i]]
+        _path_dots(wr, S, nodes, n6, n2, D, i)
+        loss += _hs_coefficients(D, i, signs, n_path, n2, lr, compute_loss, exact)
+        _path_axpy(E[i], S, nodes, n6, n2, D, i)
+    # nodes: v_j += Σ_i G[i, j] w_i, four input rows per pass, then the rest
+    m4 = m - m % 4
+    for j in range(n_path):
+        vr = S[nodes[j]]
+        for i in range(0, m4, 4):
+            g0 = D[i, j]
+            g1 = D[i + 1, j]
+            g2 = D[i + 2, j]
+            g3 = D[i + 3, j]
+            w0 = W[ctx[i]]
+            w1 = W[ctx[i + 1]]
+            w2 = W[ctx[i + 2]]
+            w3 = W[ctx[i + 3]]
+            for t in range(d):
+                vr[t] += g0 * w0[t] + g1 * w1[t] + g2 * w2[t] + g3 * w3[t]
+        i = m4
+        if m - i >= 2:
+            g0 = D[i, j]
+            g1 = D[i + 1, j]
+            w0 = W[ctx[i]]
+            w1 = W[ctx[i + 1]]
+            for t in range(d):
+                vr[t] += g0 * w0[t] + g1 * w1[t]
+            i += 2
+        if i < m:
+            g0 = D[i, j]
+            w0 = W[ctx[i]]
+            for t in range(d):
+                vr[t] += g0 * w0[t]
+    return loss
+
+
+@numba.njit(**INLINE)
+def cbow_hs_update(W, S, ctx, m, nodes, signs, n_path, lr, h, E, D, cbow_exact,
+                   compute_loss, exact):
+    """One CBOW hierarchical-softmax step: the mean of the context predicts the center word.
+
+    h = (1/m) Σ_i w_i with w_i = W[ctx[i]];  L = Σ_j -log σ(s_j h·v_j) over the center
+    word's path (``nodes``, ``signs``: see :func:`sg_hs_update`). ∂L/∂v_j = -s_j (1 -
+    σ(s_j h·v_j)) h and ∂L/∂h = Σ_j -s_j (1 - σ(s_j h·v_j)) v_j, both at the current
+    parameters. The node rows are stepped here; ``E[0]`` receives the step of every context
+    row for :func:`add_input_steps`: -lr ∂L/∂h undivided (as the C code and gensim do,
+    ``cbow_exact=False``) or divided by m (the exact gradient of the mean).
+    """
+    d = W.shape[1]
+    n6, n2 = _pad_path(nodes, n_path)
+    lr = W.dtype.type(lr)
+    inv = W.dtype.type(1.0 / m)
+    mean_of_rows(W, ctx, m, h)
+    _path_dots(h, S, nodes, n6, n2, D, 0)
+    loss = _hs_coefficients(D, 0, signs, n_path, n2, lr, compute_loss, exact)
+    e = E[0]
+    _path_axpy(e, S, nodes, n6, n2, D, 0)
+    for j in range(n_path):
+        vr = S[nodes[j]]
+        g = D[0, j]
+        for t in range(d):
+            vr[t] += g * h[t]
+    if cbow_exact:
+        for t in range(d):
+            e[t] *= inv
+    return loss
+
+
+@numba.njit(**INLINE)
+def add_input_steps(W, ctx, m, E, sg):
+    """Apply the input steps a hierarchical-softmax update left in ``E``: ``W[ctx[i]] +=
+    E[i]`` for skip-gram, ``W[ctx[i]] += E[0]`` for every context row of CBOW."""
+    d = W.shape[1]
+    for i in range(m):
+        wr = W[ctx[i]]
+        e = E[i] if sg else E[0]
+        for t in range(d):
+            wr[t] += e[t]
+
+
+# ---------------------------------------------------------------- per-word biases
+@numba.njit(**INLINE)
+def add_bias_scores(D, i, n, b_in, bc, outs):
+    """D[i, j] += b_in + b~[outs[j]] for j < n: the two biases in the scores of input i."""
+    for j in range(n):
+        D[i, j] += b_in + bc[outs[j]]
+
+
+@numba.njit(**INLINE)
+def mean_bias(bw, ctx, m):
+    """(1/m) Σ_{i<m} b[ctx[i]]: CBOW's input bias, the mean of the context words' biases."""
+    acc = 0.0
+    for i in range(m):
+        acc += bw[ctx[i]]
+    return bw.dtype.type(acc / m)
+
+
+@numba.njit(**INLINE)
+def sg_bias_steps(D, m, n_out, bw, bc, ctx, outs):
+    """The biases' steps from the steps of the scores G = D (skip-gram): b[ctx[i]] +=
+    Σ_j G[i, j], b~[outs[j]] += Σ_i G[i, j]. Every step is a sum of coefficients taken
+    before any bias moved, so W is C (one bias array) needs nothing more."""
+    for i in range(m):
+        g = 0.0
+        for j in range(n_out):
+            g += D[i, j]
+        bw[ctx[i]] += g
+    for j in range(n_out):
+        g = 0.0
+        for i in range(m):
+            g += D[i, j]
+        bc[outs[j]] += g
+
+
+@numba.njit(**INLINE)
+def cbow_bias_steps(D, m, n_out, bw, bc, ctx, outs, in_scale):
+    """The biases' steps from G = D[0] (CBOW): b~[outs[j]] += G[0, j], and every context
+    word's bias += ``in_scale`` Σ_j G[0, j] (1 as the C code treats the input rows, 1/m for
+    the exact gradient of the mean)."""
+    g = 0.0
+    for j in range(n_out):
+        g += D[0, j]
+        bc[outs[j]] += D[0, j]
+    g *= in_scale
+    for i in range(m):
+        bw[ctx[i]] += g
+
+
+@numba.njit(**INLINE)
+def _checkout_biases(bw, bc, hot, row0, bh0, tied):
+    """Private copies of the hot words' biases (as :func:`_checkout` for their rows)."""
+    for r in range(hot):
+        bw[row0 + r] = bh0[0, r] = bw[r]
+        if not tied:
+            bc[row0 + r] = bh0[1, r] = bc[r]
+
+
+@numba.njit(**INLINE)
+def _checkin_biases(bw, bc, hot, row0, bh0, tied):
+    for r in range(hot):
+        bw[r] += bw[row0 + r] - bh0[0, r]
+        if not tied:
+            bc[r] += bc[row0 + r] - bh0[1, r]

@@ -1,7 +1,9 @@
-"""word2vec: skip-gram and CBOW, with negative sampling or the full softmax.
+"""word2vec: skip-gram and CBOW, with negative sampling, hierarchical softmax or the full
+softmax.
 
 Mikolov et al. (2013a) introduce the two architectures, Mikolov et al. (2013b) negative
-sampling and frequent-word subsampling. The defaults follow the word2vec C tool and gensim.
+sampling, hierarchical softmax over a Huffman tree and frequent-word subsampling. The
+defaults follow the word2vec C tool and gensim.
 
 >>> from embedlib import Word2Vec
 >>> model = Word2Vec(sg=1, vector_size=100, window=5, negative=5, epochs=5).fit("corpus.txt.gz")
@@ -18,6 +20,7 @@ reproduces the vectors bit for bit.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,9 +29,11 @@ from . import w2v_kernels as K
 from ._checks import check_choice, check_float, check_int
 from ._parallel import run_threads
 from ._trainer import EpochTrainer, epoch_seeds
-from .base import BaseEpochStats, Model, TrainingError
-from .corpus import Corpus
-from .sampling import AliasTable, keep_probabilities, noise_distribution
+from ._errors import ParameterError, spell
+from .base import BaseEpochStats, Model, NotFittedError, TrainingError, require_pairs, saved_array
+from .corpus import Corpus, Vocabulary
+from .huffman import huffman_tree
+from .sampling import SUBSAMPLE_FORMULAS, AliasTable, keep_probabilities, noise_distribution
 
 __all__ = ["Word2Vec", "EpochStats"]
 
@@ -40,7 +45,8 @@ HOT_ROWS = 256
 @dataclass(frozen=True)
 class EpochStats(BaseEpochStats):
     """What one epoch did. ``loss`` is the mean loss per training example: per (center,
-    context) pair for skip-gram, per center word for CBOW; summed in float64.
+    context) pair for skip-gram, per center word for CBOW; summed in float64 (with both
+    hierarchical softmax and negative sampling, the sum of the two losses).
 
     ``examples`` counts the training examples, ``words`` the corpus tokens the epoch went
     through, ``centers`` the center words trained on (after subsampling), ``alpha_end``
@@ -66,7 +72,8 @@ class EpochStats(BaseEpochStats):
 
 
 class Word2Vec(Model):
-    """Skip-gram or CBOW word vectors, trained with negative sampling or the full softmax.
+    """Skip-gram or CBOW word vectors, trained with negative sampling, hierarchical softmax
+    (or both) or the full softmax.
 
     Parameter names follow gensim's where gensim has the parameter.
 
@@ -84,7 +91,17 @@ class Word2Vec(Model):
         Number k of noise words per positive example (negative sampling). Skip-gram draws
         them once per center word and shares them across its window (the batching of Ji et
         al. 2016, which lets one pass update the whole window); the C code draws fresh ones
-        for every (center, context) pair. Each pair still meets k noise words.
+        for every (center, context) pair. Each pair still meets k noise words. 0 turns
+        negative sampling off (then ``hs=1`` or ``softmax=True`` is needed).
+    hs : {0, 1}
+        1 trains hierarchical softmax (gensim's ``hs``, the C tool's ``-hs``): the center
+        word's probability is a product of sigmoids along its path in the Huffman tree of
+        the word counts (``embedlib.huffman``), whose inner nodes have their own output
+        vectors (:attr:`syn1_`). With ``negative=0`` it is the only objective; with
+        ``negative > 0`` both are trained, as the C tool does, each with its own output
+        matrix (``syn1_`` and ``C_``), their gradients taken at the same parameters and
+        summed on the inputs. The C tool's default alpha stays; gensim's ``hs=1, negative=0``
+        is the usual comparison.
     ns_exponent : float
         The noise distribution is unigram ** ns_exponent (0.75 in the paper).
         The unigram counts are those of the whole corpus, before subsampling (as in the
@@ -114,7 +131,8 @@ class Word2Vec(Model):
     seed : int
         Seed of the initialization and of every random draw.
     tied : bool
-        One matrix for words and contexts (``C is W``), initialized like W.
+        One matrix for words and contexts (``C is W``), initialized like W. The inner nodes
+        of hierarchical softmax keep their own vectors.
     cbow_exact : bool
         CBOW only. False (the default) adds the hidden layer's gradient undivided to every
         context vector, as the C code and gensim do; True divides it by the number of
@@ -133,18 +151,29 @@ class Word2Vec(Model):
     ----------
     W_, C_ : numpy.ndarray
         After :meth:`fit`: the word vectors W and the context vectors C, (V, d) float32
-        views of the training state (``C_`` is ``W_`` when tied).
+        views of the training state (``C_`` is ``W_`` when tied, None with ``hs=1,
+        negative=0``). C is the C tool's and gensim's ``syn1neg`` with negative sampling.
+    tree_ : HuffmanTree or None
+        With ``hs=1``: the Huffman tree built from the vocabulary's counts; ``syn1_`` holds
+        the output vectors of its V - 1 inner nodes (the C tool's and gensim's ``syn1``).
     vocab_ : Vocabulary
         The vocabulary, sorted by frequency (``vocab`` is an alias); ``words_`` its words.
     history_ : list of EpochStats
         One entry per epoch; ``loss_history_`` lists the mean losses.
+    epochs_trained_ : int
+        The epochs trained so far (by :meth:`fit`, or by :meth:`train` calls since
+        :meth:`build_vocab`); ``alpha_reached_`` is the learning rate they ended at.
 
     The vectors to use are :attr:`wv`: copies of W and C (no C when tied) with the
     corpus counts; :meth:`vectors` gives C, W + C or [W, C] instead.
+
+    Training in parts: :meth:`build_vocab` then :meth:`train` (once or several times)
+    does what :meth:`fit` does; :meth:`save` writes the whole model to one ``.npz`` and
+    :meth:`load` reads it back to train further, with the same result as one run.
     """
 
     def __init__(self, *, sg=0, vector_size=100, window=5, negative=5, ns_exponent=0.75,
-                 softmax=False, sample=1e-3, subsample_formula="c", min_count=5,
+                 softmax=False, hs=0, sample=1e-3, subsample_formula="c", min_count=5,
                  max_vocab_size=None, epochs=5, alpha=None, min_alpha=0.0001, workers=None,
                  seed=1, tied=False, cbow_exact=False, compute_loss=True, batch_words=10000,
                  verbose=True, callbacks=()):
@@ -155,16 +184,23 @@ class Word2Vec(Model):
         super()._validate()     # vector_size, min_count, max_vocab_size, epochs, workers, ...
         check_choice("sg", self.sg, (0, 1, True, False))
         check_int("window", self.window, 1, 10_000)
-        check_int("negative", self.negative, 0 if self.softmax else 1, 1000)
+        check_choice("hs", self.hs, (0, 1, True, False))
+        if self.hs and self.softmax:
+            raise ParameterError(f"{spell('hs')} and {spell('softmax')} are two output layers "
+                                 "for the same distribution; choose one", "hs")
+        if self.negative == 0 and not (self.hs or self.softmax):
+            raise ParameterError(f"{spell('negative', 0)} leaves no output layer to train: turn "
+                                 f"on {spell('hs')} or {spell('softmax')}", "negative")
+        check_int("negative", self.negative, 0, 1000)
         check_float("ns_exponent", self.ns_exponent, -10, 10)
         check_float("sample", self.sample, 0, 1)
-        check_choice("subsample_formula", self.subsample_formula, ("c", "paper"))
+        check_choice("subsample_formula", self.subsample_formula, SUBSAMPLE_FORMULAS)
         if self.alpha is not None:
             check_float("alpha", self.alpha, 0, 10, low_open=True)
         check_float("min_alpha", self.min_alpha, 0, 10)
         if self.min_alpha > self.learning_rate:
-            raise ValueError(f"min_alpha ({self.min_alpha}) must not exceed alpha "
-                             f"({self.learning_rate})")
+            raise ParameterError(f"{spell('min_alpha')} ({self.min_alpha}) must not exceed "
+                                 f"{spell('alpha')} ({self.learning_rate})", "min_alpha")
         check_int("batch_words", self.batch_words, 1)
 
     @property
@@ -177,51 +213,162 @@ class Word2Vec(Model):
     @property
     def mode(self) -> int:
         """The kernel's objective: ``w2v_kernels.SG_NS``, ``CBOW_NS``, ``SG_SOFTMAX`` or
-        ``CBOW_SOFTMAX``."""
+        ``CBOW_SOFTMAX`` (the NS modes also run hierarchical softmax, with or without
+        negative sampling)."""
         if self.softmax:
             return K.SG_SOFTMAX if self.sg else K.CBOW_SOFTMAX
         return K.SG_NS if self.sg else K.CBOW_NS
 
     # -- training -----------------------------------------------------------------------
     def fit(self, corpus, *, encoding_errors: str = "strict") -> "Word2Vec":
-        """Build the vocabulary from ``corpus`` and train; returns ``self``.
+        """Build the vocabulary from ``corpus`` and train all ``epochs``; returns ``self``.
 
         ``corpus``: a :class:`~embedlib.corpus.Corpus`, a path to a text file (plain or
         .gz, one sentence per line), or an iterable of token lists. A fit that fails
-        (bad input, divergence, Ctrl-C) leaves the model unfitted.
+        (bad input, divergence, Ctrl-C) leaves the model unfitted. The same as
+        :meth:`build_vocab` then :meth:`train` of every epoch, reading the corpus once.
         """
         with self._fitting():
-            corpus = Corpus.coerce(corpus, min_count=self.min_count,
-                                   max_vocab_size=self.max_vocab_size,
-                                   encoding_errors=encoding_errors)
-            if corpus.n_tokens == 0:
-                raise ValueError("the corpus has no in-vocabulary tokens")
-            self.vocab_ = corpus.vocab
-            plan = self._plan(corpus)
-            n_threads = len(plan[2])
-            # a small share of a small vocabulary, so that most updates still meet at once
-            hot = 0 if (n_threads == 1 or self.softmax) else min(HOT_ROWS,
-                                                                 len(corpus.vocab) // 16)
-            self._init_weights(len(corpus.vocab), extra_rows=n_threads * hot)
+            corpus = self._new_corpus(corpus, encoding_errors)
+            plan, hot = self._schedule(corpus)
+            self._start(corpus.vocab, extra_rows=len(plan[2]) * hot)
             self._train(corpus, plan, hot)
         return self
 
+    def build_vocab(self, corpus, *, encoding_errors: str = "strict") -> "Word2Vec":
+        """Read the vocabulary of ``corpus`` and initialize the weights, without training;
+        returns ``self``.
+
+        Afterwards :meth:`train` runs the epochs (``epochs_trained_`` is 0). ``corpus`` is
+        what :meth:`fit` takes; the vocabulary's counts fix the noise distribution, the
+        subsampling and the Huffman tree for every later :meth:`train`. A failure leaves
+        the model unfitted.
+        """
+        with self._fitting():
+            encoded = self._new_corpus(corpus, encoding_errors)
+            self._start(encoded.vocab)
+            key = _corpus_key(corpus)
+            if key is not None:   # a file: the first train() on it need not read it again
+                self._handoff = (key, encoded)
+        return self
+
+    def train(self, corpus, epochs: int | None = None, *,
+              encoding_errors: str = "strict") -> "Word2Vec":
+        """Train ``epochs`` more epochs on ``corpus``; returns ``self``.
+
+        The model must have a vocabulary and weights (:meth:`build_vocab`, :meth:`fit` or
+        :meth:`load`). The learning rate follows the schedule of the model's ``epochs``:
+        it decays linearly from ``alpha`` to ``min_alpha`` over ``epochs`` passes, and a
+        call runs the next ``epochs`` of them (all that are left by default), so
+        ``train(c, epochs=5)`` twice on a model made with ``epochs=10`` gives exactly the
+        vectors of ``fit(c)`` (with one worker and the same seed), also through
+        :meth:`save` and :meth:`load`. Each epoch's random streams derive from ``seed``,
+        the epoch's number and the job's index, so nothing else is needed to go on.
+
+        Training past the planned epochs is allowed: the rate stays at ``min_alpha``.
+        ``corpus`` may be another corpus than the vocabulary's: its words that the
+        vocabulary does not have are dropped (as gensim does without ``update=True``), and
+        the noise distribution, subsampling and tree stay those of the vocabulary's counts;
+        the schedule then counts the new corpus's tokens. Parameters that shape the
+        weights (``vector_size``, ``tied``, ``hs``, ``softmax``, whether ``negative`` is 0)
+        cannot change between calls; the others (``epochs``, ``alpha``, ``window``,
+        ``workers``, ...) may, and apply from this call on.
+
+        If training diverges the model is left unfitted, as after a failed fit. An
+        interruption (Ctrl-C) keeps the weights as they are, part way into an epoch;
+        ``epochs_trained_`` and ``history_`` count the whole epochs only.
+        """
+        if "_W" not in vars(self):
+            raise NotFittedError(f"this {type(self).__name__} has no vocabulary yet: call "
+                                 "build_vocab() or fit() first (or load a saved model)")
+        self._validate()
+        changed = [k for k, v in self._layout().items() if self._shape[k] != v]
+        if changed:
+            raise ValueError(f"{', '.join(changed)} changed since the weights were made "
+                             f"(they have {', '.join(self._shape[k] for k in changed)}); "
+                             "build_vocab() or fit() again to use the new value")
+        done = self.epochs_trained_
+        if epochs is None:
+            epochs = self.epochs - done
+            if epochs < 1:
+                raise ValueError(f"all {self.epochs} planned epochs are done; pass epochs= to "
+                                 f"train more (at the final rate min_alpha={self.min_alpha})")
+        check_int("epochs", epochs, 1, 100_000)
+        corpus = self._known_corpus(corpus, encoding_errors)
+        plan, hot = self._schedule(corpus)
+        self._make_room(len(plan[2]) * hot)
+        try:
+            self._train(corpus, plan, hot, first=done, count=epochs)
+        except TrainingError:
+            self._forget()
+            raise
+        return self
+
+    def _new_corpus(self, corpus, encoding_errors) -> Corpus:
+        """``corpus`` encoded with a vocabulary of its own (``min_count``,
+        ``max_vocab_size``)."""
+        corpus = Corpus.coerce(corpus, min_count=self.min_count,
+                               max_vocab_size=self.max_vocab_size,
+                               encoding_errors=encoding_errors)
+        require_pairs(corpus)       # a CorpusError if there is nothing to train on
+        return corpus
+
+    def _known_corpus(self, corpus, encoding_errors) -> Corpus:
+        """``corpus`` encoded with the model's vocabulary (unknown words dropped)."""
+        handoff = vars(self).pop("_handoff", None)
+        if handoff is not None and handoff[0] == _corpus_key(corpus):
+            return handoff[1]
+        return Corpus.coerce_to(corpus, self.vocab_, encoding_errors=encoding_errors)
+
+    def _layout(self) -> dict:
+        """The parameters that shape the weights, as they are now."""
+        return dict(vector_size=f"vector_size={self.vector_size}",
+                    tied=f"tied={bool(self.tied)}", hs=f"hs={int(self.hs)}",
+                    softmax=f"softmax={bool(self.softmax)}",
+                    negative="negative=0" if self.negative == 0 else "negative>0")
+
+    def _schedule(self, corpus):
+        """The jobs of ``corpus`` dealt to the workers, and the number of hot rows."""
+        plan = self._plan(corpus)
+        n_threads = len(plan[2])
+        # a small share of a small vocabulary, so that most updates still meet at once
+        hot = 0 if (n_threads == 1 or self.softmax) else min(HOT_ROWS, len(corpus.vocab) // 16)
+        return plan, hot
+
+    def _start(self, vocab, extra_rows=0):
+        """The state before the first epoch: vocabulary, tree, initial weights."""
+        self.vocab_ = vocab
+        self.tree_ = huffman_tree(vocab.counts) if self.hs else None
+        self._init_weights(len(vocab), extra_rows)
+        self._shape = self._layout()
+        self.epochs_trained_ = 0
+        self.history_ = []
+
+    @property
+    def _pure_hs(self) -> bool:
+        """Hierarchical softmax alone: no per-word output matrix C."""
+        return bool(self.hs) and self.negative == 0
+
     def _init_weights(self, n, extra_rows=0):
-        """W uniform in [-0.5, 0.5)/d (as the C tool), C zero (or C is W when tied).
+        """W uniform in [-0.5, 0.5)/d (as the C tool), C zero (or C is W when tied), the
+        inner nodes' vectors S of hierarchical softmax zero (as the C tool's syn1).
 
         The training matrices have rows padded with zeros to whole 64-byte cache lines and
         start on a cache line: vector loops then need no remainder, and two threads
         updating neighbouring rows never write to the same line. The padding stays zero
         (its gradient is zero) and is cut off in :attr:`W_`. ``extra_rows`` at the end hold
         each thread's private copies of the hot rows (see :func:`w2v_kernels.train_job`).
+        Without negative sampling and the softmax there is no C: the kernels get W in its
+        place (with ``tied`` set), and never write it as C.
         """
         d = self.vector_size
         dp = -(-d // 16) * 16
         rng = np.random.default_rng(self.seed)
         W = _padded((n + extra_rows, dp), np.float32)
         W[:n, :d] = (rng.random((n, d), dtype=np.float32) - np.float32(0.5)) / np.float32(d)
-        C = W if self.tied else _padded((n + extra_rows, dp), np.float32)
-        self._W, self._C = W, C
+        C = W if self.tied or self._pure_hs else _padded((n + extra_rows, dp), np.float32)
+        S = _padded((n - 1 + extra_rows if self.hs else 0, dp), np.float32)
+        self._W, self._C, self._S = W, C, S
 
     def _plan(self, corpus):
         """Cut the corpus into jobs of about batch_words tokens and deal them to workers."""
@@ -251,12 +398,15 @@ class Word2Vec(Model):
         V, d = len(vocab), self._W.shape[1]  # the padded width
         _, job_tokens, owners = plan
         noise = AliasTable(noise_distribution(vocab.counts, self.ns_exponent))
+        tree = self.tree_ if self.hs else huffman_tree(np.ones(1, np.int64))  # an empty path
         data = K.Data(corpus.tokens, corpus.offsets,
                       keep_probabilities(vocab.counts, self.sample, self.subsample_formula),
-                      noise.prob, noise.alias)
+                      noise.prob, noise.alias, tree.codes, tree.points, tree.offsets)
         config = K.Config(self.mode, self.window, self.negative, bool(self.cbow_exact),
-                          bool(self.tied), bool(self.compute_loss), self.learning_rate,
-                          float(self.min_alpha), hot, K.row_width(d))
+                          bool(self.tied or self._pure_hs), bool(self.compute_loss),
+                          self.learning_rate, float(self.min_alpha), hot, bool(self.hs),
+                          False)
+        kp = tree.max_length + 2  # a path, rounded up to an even length
         max_len = int(np.diff(corpus.offsets).max())
         w2 = 2 * self.window + 2                         # room to pad to an even count
         kk = -(-(self.negative + 1) // K.BLOCK) * K.BLOCK  # padded to whole blocks
@@ -267,15 +417,39 @@ class Word2Vec(Model):
             D=_padded((w2, kk), np.float32), Wb=_padded((w2 if self.tied else 1, d), np.float32),
             Wh0=_padded((max(hot, 1), d), np.float32), Ch0=_padded((max(hot, 1), d), np.float32),
             h=_padded(d, np.float32), grad_h=_padded(d, np.float32),
-            scores=_padded(V if self.softmax else 1, np.float32), stats=_padded(4, np.float64))
+            scores=_padded(V if self.softmax else 1, np.float32), stats=_padded(4, np.float64),
+            nodes=_padded(kp, np.int32), signs=_padded(kp, np.float32),
+            Dh=_padded((w2, kp), np.float32), E=_padded((w2 if self.hs else 1, d), np.float32),
+            Sh0=_padded((max(hot, 1) if self.hs else 1, d), np.float32),
+            bh0=_padded((2, 1), np.float32))
             for t, o in enumerate(owners)]
-        return K.Weights(self._W, self._C), data, config, scratch
+        no_bias = _padded(1, np.float32)
+        return K.Weights(self._W, self._C, self._S, no_bias, no_bias), data, config, scratch
 
-    def _train(self, corpus, plan, hot):
-        _Trainer(self, corpus, plan, hot).run()
-        if not np.isfinite(self._W).all() or not np.isfinite(self._C).all():
-            raise TrainingError(f"training produced non-finite vectors; try a smaller alpha "
-                                f"than {self.learning_rate}")   # cheap beside training
+    def _make_room(self, extra_rows):
+        """Reallocate the weights if the threads need another number of private rows."""
+        n, dp = len(self.vocab_), self._W.shape[1]
+        if self._W.shape[0] == n + extra_rows:
+            return
+        W = _padded((n + extra_rows, dp), np.float32)
+        W[:n] = self._W[:n]
+        if self._C is self._W:
+            C = W
+        else:
+            C = _padded((n + extra_rows, dp), np.float32)
+            C[:n] = self._C[:n]
+        S = _padded((n - 1 + extra_rows if self.hs else 0, dp), np.float32)
+        if self.hs:
+            S[:n - 1] = self._S[:n - 1]
+        self._W, self._C, self._S = W, C, S
+
+    def _train(self, corpus, plan, hot, first=0, count=None):
+        """Epochs ``first .. first + count - 1`` (all by default) on the encoded corpus."""
+        count = self.epochs - first if count is None else count
+        _Trainer(self, corpus, plan, hot, first + count).run(first, count)
+        if not all(np.isfinite(a).all() for a in (self._W, self._C, self._S)):
+            raise TrainingError(f"training produced non-finite vectors; try a smaller "
+                                f"{spell('alpha')} than {self.learning_rate}")   # cheap beside training
 
     # -- results ------------------------------------------------------------------------
     @property
@@ -285,10 +459,23 @@ class Word2Vec(Model):
         return self._W[:len(self.vocab_), :self.vector_size]
 
     @property
-    def C_(self) -> np.ndarray:
-        """Context vectors C, (V, d) float32 (a view; the same array as ``W_`` when tied)."""
+    def C_(self) -> np.ndarray | None:
+        """Context vectors C, (V, d) float32 (a view; the same array as ``W_`` when tied);
+        None with hierarchical softmax alone (``hs=1, negative=0``), which has no C."""
         self._check_fitted()
+        if self._pure_hs:
+            return None
         return self._C[:len(self.vocab_), :self.vector_size]
+
+    @property
+    def syn1_(self) -> np.ndarray | None:
+        """The inner nodes' output vectors of hierarchical softmax, (V - 1, d) float32 (a
+        view; the C tool's and gensim's ``syn1``), or None without ``hs``. Row ``a`` is inner
+        node ``a`` of ``tree_``; the root is the last row."""
+        self._check_fitted()
+        if not self.hs:
+            return None
+        return self._S[:len(self.vocab_) - 1, :self.vector_size]
 
     @property
     def words_(self) -> tuple[str, ...]:
@@ -298,10 +485,43 @@ class Word2Vec(Model):
     def _context(self):
         return None if self.tied else self.C_
 
+    def _extras(self) -> dict:
+        return {} if not self.hs else dict(syn1=self.syn1_)
+
     @property
     def loss_history_(self) -> list[float]:
         """Mean training loss of each epoch."""
         return [s.loss for s in self.history_]
+
+    @property
+    def alpha_reached_(self) -> float:
+        """The learning rate at the end of the last epoch trained (where the next one
+        starts); ``alpha`` before any."""
+        self._check_fitted()
+        return self.history_[-1].alpha_end if self.history_ else self.learning_rate
+
+    # -- saved models -------------------------------------------------------------------
+    _stats_class = EpochStats
+
+    def _saved_state(self):
+        arrays = dict(words=self.vocab_.words, counts=self.vocab_.counts, W=self.W_)
+        if not (self.tied or self._pure_hs):
+            arrays["C"] = self.C_
+        if self.hs:
+            arrays["syn1"] = self.syn1_
+        return arrays, dict(epochs_trained=int(self.epochs_trained_))
+
+    def _restore(self, arrays, state):
+        words = tuple(saved_array(arrays, "words").tolist())
+        n, d = len(words), self.vector_size
+        counts = saved_array(arrays, "counts", (n,), np.int64)
+        self._start(Vocabulary(words, counts, {w: i for i, w in enumerate(words)}))
+        self._W[:n, :d] = saved_array(arrays, "W", (n, d))
+        if not (self.tied or self._pure_hs):
+            self._C[:n, :d] = saved_array(arrays, "C", (n, d))
+        if self.hs:
+            self._S[:n - 1, :d] = saved_array(arrays, "syn1", (n - 1, d))
+        self.epochs_trained_ = int(state["epochs_trained"])
 
 
 class _Trainer(EpochTrainer):
@@ -311,14 +531,16 @@ class _Trainer(EpochTrainer):
     desc = "word2vec"
     unit = "word"
 
-    def __init__(self, model, corpus, plan, hot):
+    def __init__(self, model, corpus, plan, hot, end):
         super().__init__(model)
         self.bounds, self.job_tokens, self.owners = plan
         self.total = int(self.job_tokens.sum())
         self.weights, self.data, self.config, self.scratch = model._kernel_args(corpus, plan,
                                                                                 hot)
         self.share_tokens = [int(self.job_tokens[o].sum()) for o in self.owners]
-        self.seeds = epoch_seeds(model.seed, 0x77327663, model.epochs, len(self.job_tokens))
+        # one row per epoch up to ``end``: epoch e's streams do not depend on how many follow
+        self.seeds = epoch_seeds(model.seed, 0x77327663, max(model.epochs, end),
+                                 len(self.job_tokens))
 
     def _totals(self) -> np.ndarray:
         """[loss sum, examples, tokens, centers] of the epoch so far, all threads."""
@@ -361,8 +583,20 @@ class _Trainer(EpochTrainer):
     def diverged(self, stats):
         if self.config.compute_loss and stats.examples > 0 and not math.isfinite(stats.loss):
             return (f"training diverged in epoch {stats.epoch} (loss {stats.loss}); "
-                    f"try a smaller alpha than {self.config.alpha}")
+                    f"try a smaller {spell('alpha')} than {self.config.alpha}")
         return None
+
+
+def _corpus_key(corpus):
+    """What identifies a corpus file between build_vocab() and train() (path, size and
+    modification time), or None for a corpus that is not a path."""
+    if isinstance(corpus, (str, os.PathLike)):
+        try:
+            st = os.stat(corpus)
+        except OSError:
+            return None
+        return os.fspath(corpus), st.st_size, st.st_mtime_ns
+    return None
 
 
 def _padded(shape, dtype) -> np.ndarray:

@@ -15,7 +15,8 @@ import sys
 import numpy as np
 import pytest
 
-from embedlib import Embeddings, TrainingError, Word2Vec, cli
+from embedlib import Corpus, Embeddings, TrainingError, Word2Vec, cli
+from embedlib._errors import spell
 from embedlib.evaluation import evaluate_analogies, evaluate_similarity
 
 TOPICS = [[f"t{k}w{i}" for i in range(6)] for k in range(4)]
@@ -97,6 +98,17 @@ def test_options_reach_the_model(capsys, corpus, out_dir):
     assert Embeddings.load(npz).context is None
 
 
+def test_hierarchical_softmax_option_writes_syn1(capsys, corpus, out_dir):
+    out = out_dir / "v.npz"
+    assert run(capsys, "train", "sgns", corpus, "-o", out, "--hs", "--negative", "0", "-q",
+               "--min-count", "1", "--epochs", "1", "--workers", "1")[0] == 0
+    with np.load(out) as data:
+        assert "syn1" in data.files and "C" not in data.files
+        assert data["syn1"].shape == (len(data["words"]) - 1, data["W"].shape[1])
+    status, _, err = run(capsys, "train", "cbow", corpus, "-o", out, "--negative", "0", "-q")
+    assert status != 0 and "embedlib: error: --negative 0" in err and "--hs" in err
+
+
 def test_options_are_passed_to_word2vec(capsys, corpus, out_dir, monkeypatch):
     """Every option lands in the Word2Vec parameter of the same name."""
     seen = {}
@@ -118,7 +130,7 @@ def test_options_are_passed_to_word2vec(capsys, corpus, out_dir, monkeypatch):
     assert seen == dict(sg=0, vector_size=6, window=3, negative=4, ns_exponent=0.5, sample=0.0,
                         subsample_formula="paper", min_count=1, max_vocab_size=20, epochs=1,
                         alpha=0.03, min_alpha=0.001, workers=1, seed=9, tied=True,
-                        softmax=True, cbow_exact=True, verbose=False)
+                        softmax=True, hs=False, cbow_exact=True, verbose=False)
     seen.clear()
     assert run(capsys, "train", "sgns", corpus, "-o", out_dir / "v.txt", "-q",
                "--min-count", "1", "--epochs", "1", "--workers", "1")[0] == 0
@@ -205,7 +217,7 @@ def _bad_utf8(d):
     ("empty corpus", lambda d: (d / "e.txt", (d / "e.txt").write_text(""))[0], [],
      "is empty"),
     ("all under min-count", None, ["--min-count", "1000"],
-     "every word occurs fewer than --min-count=1000 times"),
+     "every word occurs fewer than 1000 times (--min-count 1000;"),
     ("vector size 0", None, ["--vector-size", "0"], "--vector-size must be in [1, 100000], got 0"),
     ("negative alpha", None, ["--alpha", "-1"], "--alpha must be in (0, 10], got -1.0"),
     ("min alpha above alpha", None, ["--alpha", "0.01", "--min-alpha", "0.1"],
@@ -234,14 +246,16 @@ def test_encoding_errors_replace_accepts_bad_bytes(capsys, tmp_path, out_dir):
 
 
 @pytest.mark.parametrize("exc,status,message", [
-    (KeyboardInterrupt(), 130, "embedlib: interrupted"),
-    (TrainingError("training diverged in epoch 1; try a smaller alpha than 5.0"), 1,
+    (KeyboardInterrupt, 130, "embedlib: interrupted"),
+    # the library names a parameter with spell(): the command line's option while it runs
+    (lambda: TrainingError(f"training diverged in epoch 1; try a smaller {spell('alpha')} "
+                           "than 5.0"), 1,
      "embedlib: error: training diverged in epoch 1; try a smaller --alpha than 5.0"),
 ])
 def test_failure_during_training_writes_nothing(capsys, corpus, out_dir, monkeypatch, exc,
                                                 status, message):
     def fail(self, corpus):
-        raise exc
+        raise exc()
 
     monkeypatch.setattr(Word2Vec, "fit", fail)
     got, _, err = run(capsys, "train", "sgns", corpus, "-o", out_dir / "v.txt", *FAST)
@@ -398,7 +412,8 @@ def test_neighbors_unknown_word(capsys, eval_files):
 MALFORMED = [
     ("bad.txt", b"2 3\na 1 2 3\nb 1 x 3\n", "line 3: value 2 of word 'b' is not a number"),
     ("short.txt", b"3 2\na 1 2\nb 1 2\n", "line 4: file ends after 2 of the 3 vectors"),
-    ("noheader.txt", b"a 1 2 3\n", "line 1: malformed header"),
+    ("noheader.txt", b"a b c\n", "line 1: malformed header"),
+    ("nan.txt", b"1 2\na nan 1\n", "line 2 (word 'a'): value 1 is nan"),
     ("cut.bin", b"2 2\na " + np.float32([1, 2]).tobytes() + b"\nb \x00\x00",
      "record 2 at byte offset 15: file ends inside the vector of 'b'"),
     ("junk.npz", b"not a zip file", "cannot read npz file"),
@@ -486,3 +501,123 @@ def test_glove_and_svd_bad_parameters(capsys, corpus, out_dir, argv, expect):
                          *argv[1:])
     assert status == 1 and expect in err
     assert list(out_dir.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------- built from the library
+def _arguments(parser):
+    """Every argument of ``parser`` and its subcommands: (command path, action)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _arguments(sub)
+        else:
+            yield parser.prog, action
+
+
+def test_one_table_names_every_parameter_the_commands_set():
+    parser = cli.build_parser()
+    table = parser.options
+    assert table["vector_size"] == "--vector-size" and table["output"] == "--vectors"
+    assert table["symmetric"] == "--no-symmetric" and table["restrict_vocab"] == "--restrict-vocab"
+    seen = set()
+    for prog, action in _arguments(parser):
+        if action.dest.startswith("param_"):
+            name = action.dest.removeprefix("param_")
+            assert table[name] in action.option_strings, (prog, name)
+            seen.add(name)
+    assert seen == set(table)
+
+
+def test_choices_defaults_and_help_come_from_the_library():
+    from embedlib import GloVe, formats
+    from embedlib._similarity import METHODS
+    from embedlib.base import OUTPUTS
+    from embedlib.cooccur import WEIGHTINGS
+    from embedlib.pmi import SOLVERS
+    from embedlib.sampling import SUBSAMPLE_FORMULAS
+    actions = {(prog.split()[-1], a.dest.removeprefix("param_")): a
+               for prog, a in _arguments(cli.build_parser())}
+    assert tuple(actions["glove", "weighting"].choices) == WEIGHTINGS
+    assert tuple(actions["svd", "output"].choices) == OUTPUTS
+    assert tuple(actions["svd", "solver"].choices) == SOLVERS
+    assert tuple(actions["sgns", "subsample_formula"].choices) == SUBSAMPLE_FORMULAS
+    assert tuple(actions["neighbors", "format"].choices) == formats.FORMATS
+    assert tuple(actions["eval", "method"].choices) == METHODS
+    assert actions["glove", "eta"].default == GloVe().eta
+    # the help of --eta is the first sentence of GloVe's docstring, without reST markup
+    assert actions["glove", "eta"].help.startswith("AdaGrad's initial learning rate")
+    assert actions["glove", "clip"].help.startswith(
+        "Every gradient component is clipped to [-clip, clip] (glove.c's grad_clip_value")
+
+
+def test_param_docs_reads_numpydoc_parameters():
+    def f():
+        """Summary.
+
+        Parameters
+        ----------
+        a : int
+            The first. It has a :func:`~embedlib.cooccur.cooccurrence` role and ``code``.
+        b, c : float
+            Shared by two, so neither gets it.
+
+        Returns
+        -------
+        d : int
+            Not a parameter.
+        """
+
+    assert cli._common.param_docs(f) == {
+        "a": "The first. It has a cooccurrence role and code."}
+
+
+def test_messages_name_parameters_as_the_caller_knows_them():
+    from embedlib._errors import spell_choices, spelling
+    from embedlib._parallel import run_threads
+    with pytest.raises(ValueError, match=r"^vector_size must be"):
+        Word2Vec(vector_size=0)
+    assert spell("encoding_errors", "replace") == "encoding_errors='replace'"
+    assert spell_choices("format", ("text", "npz")) == "format='text' or 'npz'"
+    how = cli._common.CommandLineSpelling(cli.build_parser().options)
+    seen = []
+    with spelling(how):
+        with pytest.raises(ValueError, match=r"^--vector-size must be"):
+            Word2Vec(vector_size=0)
+        assert spell("encoding_errors", "replace") == "--encoding-errors replace"
+        assert spell("eta", 0.05) == "--eta 0.05" and spell("batch_words") == "batch_words"
+        assert spell_choices("format", ("text", "npz")) == "--format text or npz"
+        run_threads(lambda t, stop: seen.append(spell("min_count")), 2)   # in threads too
+    assert seen == ["--min-count"] * 2
+    assert spell("min_count") == "min_count"
+
+
+def test_errors_keep_their_attributes_through_pickle():
+    import pickle
+    from embedlib import CorpusError, ParameterError, ParameterTypeError
+    for e in (ParameterError("x must be", "x"), ParameterTypeError("y must be", "y"),
+              CorpusError("c.txt, line 3: NUL", path="c.txt", line=3)):
+        back = pickle.loads(pickle.dumps(e))
+        assert type(back) is type(e) and str(back) == str(e)
+        assert vars(back) == vars(e)
+    assert isinstance(ParameterTypeError("", "y"), TypeError)
+
+
+@pytest.mark.parametrize("rows,bad,expect", [
+    (25, True, "1 of the 25 vectors are not finite (the first: {word!r})"),
+    (24, False, "the model holds 24 vectors for 25 words"),
+])
+def test_vectors_are_checked_before_they_replace_the_output(capsys, corpus, out_dir,
+                                                           monkeypatch, rows, bad, expect):
+    """What training hands out is checked before it is written: one finite row a word."""
+    def wv(self):
+        vectors = np.ones((rows, 8), dtype=np.float32)
+        vectors[3, 5] = np.nan if bad else 1.0
+        return Embeddings(self.vocab_.words[:rows], vectors)
+
+    monkeypatch.setattr(Word2Vec, "wv", property(wv))
+    old = out_dir / "v.txt"
+    old.write_text("old\n")
+    status, _, err = run(capsys, "train", "sgns", corpus, "-o", old, *FAST)
+    expect = expect.format(word=Corpus.from_file(corpus, min_count=1).vocab.words[3])
+    assert status == 1 and expect in err.splitlines()[-1] and "was not written" in err
+    assert old.read_text() == "old\n" and sorted(p.name for p in out_dir.iterdir()) == ["v.txt"]

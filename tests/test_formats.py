@@ -247,8 +247,27 @@ LOAD_ERRORS = [
                    r"h\.%s.*(header|vector_size)" % ext, id=f"header-{ext}-{header!r}")
       for ext in ("txt", "bin")
       for header in (b"3\n", b"three 2\n", b"3 2 1\n", b"-1 2\n", b"3 0\n", b"\n")),
-    pytest.param("glove.txt", b"the 0.1 0.2 0.3\nof 0.4 0.5 0.6\n", ValueError,
-                 r"glove\.txt, line 1: .*without a header", id="headerless-glove"),
+    pytest.param("glove.txt", b"the 0.1 0.2\nof 0.4\n", ValueError,
+                 r"glove\.txt, line 2: expected a word and 2 values \(vector_size of line 1; "
+                 r"no header: GloVe format\), found 1", id="glove-short-line"),
+    pytest.param("glove.txt", b"the 0.1 0.2\nof 0.4 1 2\n", ValueError,
+                 r"glove\.txt, line 2: expected a word and 2 values.*found 3",
+                 id="glove-number-in-word"),
+    pytest.param("nan.txt", b"2 2\na 1 2\nb nan 1\n", ValueError,
+                 r"nan\.txt, line 3 \(word 'b'\): value 1 is nan .*finite", id="text-nan"),
+    pytest.param("big.txt", b"1 2\na 0 1e39\n", ValueError,
+                 r"big\.txt, line 2 \(word 'a'\): value 2 is inf \(NaN, infinite, or beyond "
+                 r"the float32 range\)", id="text-overflow"),
+    pytest.param("inf.txt", b"a 1 2\nb 3 -inf\n", ValueError,
+                 r"inf\.txt, line 2 \(word 'b'\): value 2 is -inf", id="glove-inf"),
+    pytest.param("inf.bin", b"2 2\n" + binary_record(b"a", [1, 2])
+                 + binary_record(b"b", [3, float("inf")]), ValueError,
+                 r"inf\.bin, record 2 \(word 'b'\): value 2 is inf", id="binary-inf"),
+    pytest.param("nan.npz", npz(words=np.array(["a", "b"]), W=np.float32([[1, 2], [3, np.nan]])),
+                 ValueError, r"nan\.npz, array 'W', row 1 \(word 'b'\): value 2 is nan",
+                 id="npz-nan"),
+    pytest.param("bad.txt.gz", b"plain text, not gzip", ValueError,
+                 r"bad\.txt\.gz: cannot read the gzip-compressed file", id="gz-not-gzip"),
     pytest.param("e.txt", b"", ValueError, r"e\.txt.*empty", id="empty-text"),
     pytest.param("e.bin", b"", ValueError, r"e\.bin.*empty", id="empty-binary"),
     pytest.param("v.txt", b"3 2\na 1 2\nb 1 2 3\nc 1 2\n", ValueError,
@@ -317,8 +336,13 @@ def test_words_that_are_not_utf8_can_be_replaced(tmp_path, name, content, words)
 
 
 def test_unknown_extension_asks_for_format(tmp_path):
+    make().save(tmp_path / "vectors.dat", format="text")
     with pytest.raises(ValueError, match="format="):
         Embeddings.load(tmp_path / "vectors.dat")
+    with pytest.raises(FileNotFoundError, match="not found"):   # said before the extension
+        Embeddings.load(tmp_path / "missing.dat")
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        Embeddings.load(tmp_path)
     with pytest.raises(ValueError, match="format="):
         make().save(tmp_path / "vectors")
     with pytest.raises(ValueError, match="format"):

@@ -2,6 +2,7 @@
 that imports it back (directly or through others)."""
 
 import ast
+import re
 from pathlib import Path
 
 import embedlib
@@ -95,3 +96,45 @@ def test_models_sit_above_their_kernels():
     for kernels in ("w2v_kernels", "glove_kernels", "cooccur", "sampling", "_jit", "_blocks"):
         assert not {m for m in graph[f"embedlib.{kernels}"]
                     if m.split(".")[-1] in ("base", "_trainer", "word2vec", "glove", "pmi")}
+
+
+def readme_layers() -> dict[str, int]:
+    """The layer of each module, from the README's package map (``| `corpus` | 2 | ...``);
+    a package's row covers its submodules."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The package, for contributors", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([\w.]+)` \| (\d) \|", section, flags=re.M)
+    return {("embedlib" if m == "embedlib" else f"embedlib.{m}"): int(n) for m, n in rows}
+
+
+def layer_of(module: str, layers: dict[str, int]) -> int | None:
+    """The layer of ``module``: its own row, or the row of the package it belongs to."""
+    while module not in layers and "." in module:
+        module = module.rpartition(".")[0]
+    return layers.get(module)
+
+
+def test_every_module_has_a_row_in_the_package_map():
+    layers = readme_layers()
+    assert len(layers) > 20
+    missing = sorted(m for m in import_graph() if layer_of(m, layers) is None)
+    assert missing == [], "add these modules to the README's package map"
+
+
+def upward_imports(graph: dict[str, set[str]], layers: dict[str, int]) -> list[str]:
+    """The imports of ``graph`` that go to a higher layer than the importer's."""
+    return sorted(f"{m} (layer {layer_of(m, layers)}) imports {t} (layer {layer_of(t, layers)})"
+                  for m, targets in graph.items() for t in targets
+                  if layer_of(t, layers) > layer_of(m, layers))
+
+
+def test_imports_go_down_the_layers_of_the_package_map():
+    assert upward_imports(import_graph(), readme_layers()) == []
+
+
+def test_the_layer_check_sees_an_upward_import():
+    layers = {"embedlib.corpus": 2, "embedlib.word2vec": 4, "embedlib.cli": 5}
+    graph = {"embedlib.cli._train": {"embedlib.word2vec"}, "embedlib.word2vec": {"embedlib.corpus"},
+             "embedlib.corpus": {"embedlib.cli._train"}}
+    assert upward_imports(graph, layers) == [
+        "embedlib.corpus (layer 2) imports embedlib.cli._train (layer 5)"]

@@ -148,17 +148,22 @@ def test_divergence_is_reported():
                  epochs=3, workers=1, verbose=False).fit(sents)
 
 
-@pytest.mark.parametrize("sg,tied", [(1, False), (0, False), (1, True)])
-def test_private_hot_rows_merge_back_exactly(planted, sg, tied):
-    """A thread that trains private copies of the hot rows and adds their change back at the
-    end of each job computes what it would have computed on the shared rows (with one
-    thread nothing else writes them): the same vectors up to rounding."""
+@pytest.mark.parametrize("sg,tied,hs", [(1, False, 0), (0, False, 0), (1, True, 0),
+                                        (1, False, 1), (0, False, 1)])
+def test_private_hot_rows_merge_back_exactly(planted, sg, tied, hs):
+    """A thread that trains private copies of the hot rows (and hot inner nodes) and adds
+    their change back at the end of each job computes what it would have computed on the
+    shared rows (with one thread nothing else writes them): the same vectors up to
+    rounding."""
+    from embedlib.huffman import huffman_tree
+
     _, corpus = planted
 
     def train(hot):
-        m = Word2Vec(sg=sg, tied=tied, vector_size=12, epochs=2, workers=1, verbose=False,
-                     batch_words=700)
+        m = Word2Vec(sg=sg, tied=tied, hs=hs, negative=0 if hs else 5, vector_size=12,
+                     epochs=2, workers=1, verbose=False, batch_words=700)
         m.vocab_ = corpus.vocab
+        m.tree_ = huffman_tree(corpus.vocab.counts) if hs else None
         plan = m._plan(corpus)
         m._init_weights(len(corpus.vocab), extra_rows=hot)
         m._train(corpus, plan, hot)
@@ -167,7 +172,104 @@ def test_private_hot_rows_merge_back_exactly(planted, sg, tied):
     shared, private = train(0), train(10)
     assert private.wv.vectors.shape == shared.wv.vectors.shape
     np.testing.assert_allclose(private.wv.vectors, shared.wv.vectors, rtol=1e-4, atol=1e-5)
-    if not tied:
+    if not (tied or hs):
         np.testing.assert_allclose(private.wv.context, shared.wv.context, rtol=1e-4,
                                    atol=1e-5)
+    if hs:
+        np.testing.assert_allclose(private.syn1_, shared.syn1_, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(private.loss_history_, shared.loss_history_, rtol=1e-5)
+
+
+# ---------------------------------------------------------------- hierarchical softmax
+@pytest.mark.parametrize("sg", [1, 0])
+@pytest.mark.parametrize("negative", [0, 5])
+def test_hierarchical_softmax_learns_the_planted_topics(planted, sg, negative):
+    topics, corpus = planted
+    model = Word2Vec(sg=sg, hs=1, negative=negative, vector_size=20, window=4, sample=0,
+                     epochs=5, workers=1, seed=3, verbose=False).fit(corpus)
+    assert topic_precision(model.wv, topics) > 0.95
+    losses = model.loss_history_
+    assert all(np.isfinite(losses)) and losses[-1] < losses[0]
+    V = len(corpus.vocab)
+    assert model.syn1_.shape == (V - 1, 20) and model.tree_.n_words == V
+    assert np.abs(model.syn1_).max() > 0.1            # the tree's vectors were trained
+    if negative:
+        assert model.C_.shape == (V, 20) and np.abs(model.C_).max() > 0.1
+    else:
+        assert model.C_ is None and model.wv.context is None
+    np.testing.assert_array_equal(model.wv.syn1, model.syn1_)
+
+
+def test_hierarchical_softmax_probabilities_sum_to_one_and_find_the_topic(planted):
+    """From the trained syn1 and the tree: p(w | h) sums to 1 over the vocabulary, and a
+    word's row puts most of the mass on the words of its topic (the input is a context
+    word, the output the center, as the kernels train them)."""
+    from embedlib.huffman import hs_log_probabilities
+
+    topics, corpus = planted
+    model = Word2Vec(sg=1, hs=1, negative=0, vector_size=20, window=4, sample=0, epochs=5,
+                     workers=1, seed=3, verbose=False).fit(corpus)
+    index = corpus.vocab.index
+    for words in topics:
+        for w in words[:3]:
+            p = np.exp(hs_log_probabilities(model.W_[index[w]], model.syn1_, model.tree_))
+            assert p.sum() == pytest.approx(1.0, abs=1e-9)
+            assert p[[index[x] for x in words]].sum() > 0.8
+    # CBOW's input is the mean of the context rows
+    model = Word2Vec(sg=0, hs=1, negative=0, vector_size=20, window=4, sample=0, epochs=5,
+                     workers=1, seed=3, verbose=False).fit(corpus)
+    words = topics[1]
+    h = model.W_[[index[x] for x in words[:4]]].mean(axis=0)
+    p = np.exp(hs_log_probabilities(h, model.syn1_, model.tree_))
+    assert p.sum() == pytest.approx(1.0, abs=1e-9)
+    assert p[[index[x] for x in words]].sum() > 0.8
+
+
+@pytest.mark.parametrize("sg,negative", [(1, 0), (0, 0), (1, 3)])
+def test_hierarchical_softmax_one_worker_reproduces_bit_for_bit(planted, sg, negative):
+    _, corpus = planted
+    kw = dict(sg=sg, hs=1, negative=negative, vector_size=16, epochs=2, workers=1,
+              verbose=False, batch_words=500)
+    a = Word2Vec(seed=7, **kw).fit(corpus)
+    b = Word2Vec(seed=7, **kw).fit(corpus)
+    c = Word2Vec(seed=8, **kw).fit(corpus)
+    assert np.array_equal(a.W_, b.W_) and np.array_equal(a.syn1_, b.syn1_)
+    assert a.loss_history_ == b.loss_history_
+    assert not np.array_equal(a.W_, c.W_)
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+def test_hierarchical_softmax_with_several_workers(planted, sg):
+    topics, corpus = planted
+    kw = dict(sg=sg, hs=1, negative=0, vector_size=20, window=4, sample=0, epochs=5, seed=3,
+              verbose=False, batch_words=1000)
+    one = Word2Vec(workers=1, **kw).fit(corpus)
+    two = Word2Vec(workers=2, **kw).fit(corpus)
+    assert topic_precision(two.wv, topics) > 0.95
+    np.testing.assert_allclose(two.loss_history_, one.loss_history_, rtol=0.03)
+    # the private copies of the hot rows were merged back; their rows are not exported
+    assert two.syn1_.shape == one.syn1_.shape
+    assert np.all(two._S[:, 20:] == 0) and np.all(two._W[:, 20:] == 0)
+
+
+def test_hierarchical_softmax_vectors_in_npz(planted, tmp_path):
+    from embedlib import Embeddings
+
+    _, corpus = planted
+    model = Word2Vec(sg=1, hs=1, negative=0, vector_size=8, epochs=1, workers=1,
+                     verbose=False).fit(corpus)
+    model.wv.save(tmp_path / "v.npz")
+    back = Embeddings.load(tmp_path / "v.npz")
+    np.testing.assert_array_equal(back.syn1, model.syn1_)
+    assert back.context is None
+    with pytest.raises(ValueError, match="syn1 must have one row per inner node"):
+        Embeddings(back.words, back.vectors, syn1=back.syn1[:-1])
+
+
+@pytest.mark.parametrize("kw,msg", [
+    (dict(hs=1, softmax=True), "choose one"), (dict(hs=2), "hs"),
+    (dict(negative=0, hs=0), "no output layer"),
+])
+def test_bad_hierarchical_softmax_parameters(kw, msg):
+    with pytest.raises((ValueError, TypeError), match=msg):
+        Word2Vec(**kw)

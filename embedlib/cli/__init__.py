@@ -1,0 +1,133 @@
+"""The ``embedlib`` command: train word vectors, evaluate them, query neighbours.
+
+::
+
+    embedlib train sgns|cbow|glove|svd CORPUS -o VECTORS [options]
+    embedlib eval VECTORS [--pairs FILE ...] [--analogies FILE ...] [--json]
+    embedlib neighbors VECTORS WORD [WORD ...] [--topn N]
+
+Options are built from the library: named after the Python parameters (``vector_size``
+-> ``--vector-size``), with the defaults of the model's signature, the choices of the
+library's constants and, where they read well, the help of its docstrings, so the command
+and the API cannot disagree. The parser records each option in one table
+(:class:`~embedlib.cli._common.Options`); while a command runs, the library's messages
+name parameters by that table (``--min-count``, not ``min_count``) and are printed as they
+are raised.
+
+Exit statuses: 0 on success; 1 for a user error (a missing or malformed file, an invalid
+value, an unusable corpus, a failed training run), printed as one line ``embedlib: error:
+<message>``; 2 for a usage error (argparse); 128 + the signal's number when SIGINT (130),
+SIGTERM (143) or SIGHUP (129) stops the run, printed as one line ``embedlib: interrupted``
+(``terminated``, ``hung up``). A signal stops the run as Ctrl-C does: the training threads
+finish their job and stop, temporary files and spill folders are removed, and signals that
+follow are ignored until the clean-up is done. Output files are written only after
+training succeeds, atomically, so a failed or stopped run leaves no partial file and keeps
+the old output.
+
+The commands live in :mod:`embedlib.cli._train` (``train``) and
+:mod:`embedlib.cli._vectors` (``eval``, ``neighbors``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from contextlib import contextmanager
+
+from .. import __version__
+from .._errors import spelling
+from ._common import PROG, CLIError, CommandLineSpelling, Options, error
+from ._train import add_train_commands
+from ._vectors import add_vector_commands
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of the ``embedlib`` command; its ``options`` attribute is the table of
+    the Python parameters its arguments set (parameter -> option)."""
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Train word embeddings, evaluate them and query neighbours.",
+        formatter_class=lambda prog: argparse.HelpFormatter(prog, max_help_position=30))
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.options = Options()
+    add_train_commands(sub, parser.options)
+    add_vector_commands(sub, parser.options)
+    return parser
+
+
+# ---------------------------------------------------------------------- signals
+_STOPPED = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
+if hasattr(signal, "SIGHUP"):
+    _STOPPED[signal.SIGHUP] = "hung up"
+
+
+class _Stopped(KeyboardInterrupt):
+    """Raised in the main thread by SIGINT, SIGTERM or SIGHUP: a KeyboardInterrupt, so that
+    every clean-up that handles Ctrl-C handles the others too."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def _stop_on_signals():
+    """Within the block, the first SIGINT, SIGTERM or SIGHUP raises :class:`_Stopped`, and
+    the ones after it are ignored, so that they cannot break off the clean-up. A signal
+    ignored when the command started (``nohup``, a background job) stays ignored. Only the
+    main thread can set handlers; elsewhere the block runs without them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+
+    def stop(signum, frame):
+        for s in previous:
+            signal.signal(s, signal.SIG_IGN)
+        raise _Stopped(signum)
+
+    for s in _STOPPED:
+        if signal.getsignal(s) is not signal.SIG_IGN:
+            previous[s] = signal.signal(s, stop)
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+# ---------------------------------------------------------------------- main
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``embedlib`` command with ``argv`` (default ``sys.argv[1:]``); returns the
+    exit status."""
+    parser = build_parser()
+    try:
+        with _stop_on_signals(), spelling(CommandLineSpelling(parser.options)):
+            args = parser.parse_args(argv)
+            return args.run(args)
+    except SystemExit as e:  # argparse: --help, --version, usage errors
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except CLIError as e:
+        error(str(e))
+        return 1
+    except MemoryError as e:
+        error(f"out of memory{f' ({e})' if str(e) else ''}")
+        return 1
+    except KeyboardInterrupt as e:
+        signum = e.signum if isinstance(e, _Stopped) else signal.SIGINT
+        sys.stdout.flush()
+        print(f"{PROG}: {_STOPPED[signum]}", file=sys.stderr)
+        return 128 + signum
+    except BrokenPipeError:  # e.g. `embedlib neighbors ... | head`
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1
