@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embedlib import formats
+from embedlib import _float_text, formats
 from embedlib.embeddings import Embeddings
 
 
@@ -43,6 +43,17 @@ def gzip_writer(emb, path, level):
         formats.GZIP_LEVEL = old
 
 
+def python_writer(emb, path):
+    """The text writer with the values formatted one at a time in Python (the writer before
+    the formatting kernel; the same bytes)."""
+    old = formats._text_lines
+    formats._text_lines = _float_text.text_lines_python
+    try:
+        emb.save(path)
+    finally:
+        formats._text_lines = old
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--words", type=int, default=100_000)
@@ -60,7 +71,8 @@ def main() -> None:
     text, binary = tmp / "v.txt", tmp / "v.bin"
     emb.save(text)
     emb.save(binary)
-    writes = {"text": lambda: emb.save(text), "binary": lambda: emb.save(binary)}
+    writes = {"text": lambda: emb.save(text), "binary": lambda: emb.save(binary),
+              "text, per value in Python": lambda: python_writer(emb, tmp / "v-py.txt")}
     for level in (1, 3, 6, 9):
         writes[f"text.gz level {level}"] = (
             lambda level=level: gzip_writer(emb, tmp / f"v{level}.txt.gz", level))
@@ -86,13 +98,15 @@ def main() -> None:
         print(f"\n{name} ({len(emb):,} words x {emb.vector_size})   median s   x text   MB")
         for k, ts in times.items():
             f = {"text": text, "binary": binary, "text.gz level 1": tmp / "v1.txt.gz",
-                 "binary.gz level 1": tmp / "v.bin.gz"}.get(k.replace("gensim ", ""))
+                 "binary.gz level 1": tmp / "v.bin.gz",
+                 "text, per value in Python": tmp / "v-py.txt"}.get(k.replace("gensim ", ""))
             if k.startswith("text.gz level"):
                 f = tmp / f"v{k.split()[-1]}.txt.gz"
             size = f"{f.stat().st_size / 1e6:7.1f}" if f is not None else ""
             print(f"  {k:24s} {statistics.median(ts):8.2f}   {statistics.median(ts) / base:5.2f}"
                   f"   {size}")
     print(f"\nload average before {load_before}, after {os.getloadavg()}")
+    assert (tmp / "v-py.txt").read_bytes() == text.read_bytes()
     assert gzip.decompress((tmp / "v1.txt.gz").read_bytes()) == text.read_bytes()
 
 

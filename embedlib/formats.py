@@ -334,9 +334,8 @@ def _write_text(embeddings, path, precision: int, fmt: str) -> None:
 
 def _text_lines(words, rows: np.ndarray, precision: int) -> bytes:
     """``word v1 ... vd\\n`` for each word and row, values as ``%.{precision}g``."""
-    fmt = " ".join([f"%.{precision}g"] * rows.shape[1])
-    return "".join([f"{w} {fmt % tuple(row)}\n"
-                    for w, row in zip(words, rows.tolist())]).encode("utf-8")
+    from . import _float_text  # with Numba, which reading vectors does not need
+    return _float_text.text_lines(words, rows, precision)
 
 
 # ---------------------------------------------------------------------- binary
