@@ -25,7 +25,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_write", "check_writable", "owner_prefix", "remove_stale",
+__all__ = ["atomic_write", "check_writable", "fsync_directory", "owner_prefix", "remove_stale",
            "remove_temporaries"]
 
 _MODES = ("w", "wt", "wb")
@@ -82,7 +82,7 @@ def atomic_write(path, mode: str = "wb"):
     except BaseException:
         _remove(tmp_name)
         raise
-    _fsync_directory(directory)
+    fsync_directory(directory)
 
 
 def check_writable(path) -> None:
@@ -191,7 +191,7 @@ def _remove(name: str) -> None:
         pass
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     """Make the rename durable; not possible on every platform/file system, so best effort."""
     try:
         fd = os.open(directory, os.O_RDONLY)

@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._atomic import owner_prefix, remove_stale
+from ._atomic import fsync_directory, owner_prefix, remove_stale
 from ._errors import CorpusError
 
 __all__ = ["Stored", "NpyWriter", "save", "load", "is_encoded", "FORMAT", "VERSION",
@@ -167,7 +167,7 @@ def commit(tmp: Path, target: Path) -> None:
     """Rename ``tmp`` to ``target``; an encoded corpus (or an empty directory) there is
     replaced."""
     check_target(target)
-    _fsync(tmp)
+    fsync_directory(tmp)
     if target.exists() and any(target.iterdir()):
         old = temporary_directory(target)
         os.replace(target, old / "old")
@@ -182,20 +182,7 @@ def commit(tmp: Path, target: Path) -> None:
         if target.exists():
             target.rmdir()
         os.replace(tmp, target)
-    _fsync(target.parent)
-
-
-def _fsync(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    fsync_directory(target.parent)
 
 
 def write_failed(e: OSError, target) -> OSError:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from .._atomic import check_writable, remove_temporaries
 from .._spill import remove_spill_directories
-from ..cooccur import WEIGHTINGS, cooccurrence
+from ..cooccur import cooccurrence
 from ..corpus import ENCODING_ERRORS, Corpus
 from ..counts_file import save_counts
 from ._common import dest, info, kwdefaults, param_docs, reported, warn
-from ._train import _add_options, _Opt, read_corpus
+from ._train import _COUNT_OPTS, _add_options, _Opt, read_corpus
 
 __all__ = ["add_corpus_commands"]
 
@@ -30,16 +30,7 @@ _READ_OPTS = (
                                  "(strict) or replace them with U+FFFD", choices=ENCODING_ERRORS),
 )
 
-_COOCCUR_OPTS = (
-    _Opt("window", int, None, "N"),
-    _Opt("weighting", str, choices=WEIGHTINGS),
-    _Opt("symmetric", bool, "counting context words on both sides (when off: the left "
-                            "context only)"),
-    _Opt("memory_limit", str, "bound on the working memory of counting, e.g. 2G; larger "
-                              "tables are counted in runs spilled to disk", "SIZE",
-         none="no limit"),
-    _Opt("tmp_dir", str, "where spilled runs go", "DIR", none="the system's temp folder"),
-)
+_COOCCUR_OPTS = (_Opt("window", int, None, "N"), *_COUNT_OPTS)
 
 
 def add_corpus_commands(sub, table) -> None:
