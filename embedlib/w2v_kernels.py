@@ -19,59 +19,33 @@ word's row of ``W`` predicts each context word over all rows of ``C``. Hierarchi
 softmax follows the C code too: the context rows of ``W`` are the inputs, the center word's
 path through the Huffman tree (``embedlib.huffman``) the outputs, rows of a third matrix
 ``S`` (the C code's ``syn1``; ``C`` is its ``syn1neg``).
+
+This module holds the epoch job and the negative-sampling steps; the steps of hierarchical
+softmax (:mod:`embedlib.w2v_hs_kernels`), of the full softmax
+(:mod:`embedlib.w2v_softmax_kernels`) and of the biases (:mod:`embedlib.w2v_bias_kernels`)
+live beside it and are importable from here too.
 """
 
 from __future__ import annotations
 
-import math
 from collections import namedtuple
 
 import numba
 import numpy as np
 
-from ._blocks import (BLOCK, axpy2, axpy6, distinct6, dots2, dots6, gather_scatter6,
-                      pad_outputs)
+from ._blocks import BLOCK, axpy6, distinct6, dots6, gather_scatter6, pad_outputs
 from ._jit import FAST, INLINE, prefetch_span
+# the kernels of the other output layers and of the biases live in modules of their own;
+# they are imported here, where train_job calls them, under the names chapters call them by
+from ._sigmoid import SIG_MAX, SIG_SCALE, neg_log_sigmoid, one_minus_sigmoid  # noqa: F401
 from .sampling import alias_draw, rand_below, rand_float, splitmix64
+from .w2v_bias_kernels import (_checkin_biases, _checkout_biases, add_bias_scores,
+                               cbow_bias_steps, mean_bias, sg_bias_steps)
+from .w2v_hs_kernels import (_checkin_nodes, _checkout_nodes, add_input_steps,  # noqa: F401
+                             cbow_hs_update, load_path, mean_of_rows, sg_hs_update)
+from .w2v_softmax_kernels import cbow_softmax_update, softmax_output_update
 
 SG_NS, CBOW_NS, SG_SOFTMAX, CBOW_SOFTMAX = 0, 1, 2, 3
-
-
-# σ and -log σ on [-SIG_MAX, SIG_MAX]: σ at cell midpoints (error below 5e-4, three times
-# finer than the C tool's table), -log σ at cell edges, interpolated linearly (error below
-# 1e-6). The float32 kernels use these tables; with exact=True they use exp and log1p.
-SIG_MAX = 8.0
-SIG_SCALE = 256.0
-_N_CELLS = int(2 * SIG_MAX * SIG_SCALE)
-_SIGMOID = (1.0 / (1.0 + np.exp(-((np.arange(_N_CELLS) + 0.5) / SIG_SCALE - SIG_MAX)))
-            ).astype(np.float32)
-_NEG_LOG_SIGMOID = np.log1p(np.exp(-(np.arange(_N_CELLS + 1) / SIG_SCALE - SIG_MAX))
-                            ).astype(np.float32)
-
-
-@numba.njit(**INLINE)
-def one_minus_sigmoid(x, exact):
-    """1 - σ(x) = σ(-x): the factor in every negative-sampling gradient."""
-    if exact:
-        return 1.0 / (1.0 + math.exp(x))
-    if x >= SIG_MAX:
-        return np.float32(0.0)
-    if x <= -SIG_MAX:
-        return np.float32(1.0)
-    # clamped, so that a NaN score (a diverging run) cannot index outside the table
-    i = min(max(int((x + np.float32(SIG_MAX)) * np.float32(SIG_SCALE)), 0), _N_CELLS - 1)
-    return np.float32(1.0) - _SIGMOID[i]
-
-
-@numba.njit(**INLINE)
-def neg_log_sigmoid(x, exact):
-    """-log σ(x) = log(1 + e^-x), the loss of one term."""
-    if exact or x >= SIG_MAX or x <= -SIG_MAX:
-        return math.log1p(math.exp(-abs(x))) + max(-x, 0.0)
-    f = (x + np.float32(SIG_MAX)) * np.float32(SIG_SCALE)
-    i = min(max(int(f), 0), _N_CELLS - 1)
-    frac = f - i
-    return _NEG_LOG_SIGMOID[i] + frac * (_NEG_LOG_SIGMOID[i + 1] - _NEG_LOG_SIGMOID[i])
 
 
 @numba.njit(**INLINE)
@@ -115,8 +89,8 @@ def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, ex
 
     With ``bias`` every score has the two words' biases, x_ij = w_i·c_j + b[ctx[i]] +
     b~[outs[j]] (``bw`` = b, ``bc`` = b~; the same array when tied), and ∂L/∂b[ctx[i]] =
-    Σ_j (σ(x_ij) - y_j), ∂L/∂b~[outs[j]] = Σ_i (σ(x_ij) - y_j) (:func:`add_bias_scores`,
-    :func:`sg_bias_steps`).
+    Σ_j (σ(x_ij) - y_j), ∂L/∂b~[outs[j]] = Σ_i (σ(x_ij) - y_j) (:func:`~embedlib.w2v_bias_kernels.add_bias_scores`,
+    :func:`~embedlib.w2v_bias_kernels.sg_bias_steps`).
 
     Scratch: ``outs`` and ``ctx`` have room for padding (``n_out`` rounded up to BLOCK,
     ``m`` rounded up to 2), ``Cb`` holds copies of the output rows, ``D`` the scores.
@@ -184,7 +158,7 @@ def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, comp
     of their rows: x_j = h·c_j + b_h + b~[outs[j]] with b_h = (1/m) Σ_i b[ctx[i]]. Then
     ∂L/∂b~[outs[j]] = σ(x_j) - y_j and ∂L/∂b_h = Σ_j (σ(x_j) - y_j), which reaches every
     context word's bias as ∂L/∂h reaches its row: undivided, or divided by m with
-    ``cbow_exact`` (:func:`mean_bias`, :func:`cbow_bias_steps`).
+    ``cbow_exact`` (:func:`~embedlib.w2v_bias_kernels.mean_bias`, :func:`~embedlib.w2v_bias_kernels.cbow_bias_steps`).
     """
     d = W.shape[1]
     n_pad = pad_outputs(outs, n_out)
@@ -228,55 +202,6 @@ def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, comp
             wr[t] += grad_h[t]
     if bias:
         cbow_bias_steps(D, m, n_out, bw, bc, ctx, outs, inv if cbow_exact else 1.0)
-    return loss
-
-
-@numba.njit(**FAST)
-def softmax_output_update(C, h, targets, n_t, lr, grad_h, scores, bias, bc):
-    """Full-softmax step on all output rows for one hidden vector ``h``.
-
-    p(o | h) = exp(h·c_o) / Σ_w exp(h·c_w); L = Σ_{o in targets} -log p(o | h). Then
-    ∂L/∂(h·c_w) = n_t p_w - #{o = w}, ∂L/∂h = Σ_w (n_t p_w - #{o = w}) c_w and
-    ∂L/∂c_w = (n_t p_w - #{o = w}) h (chapter *Skip-gram with the full softmax*). Sets
-    ``grad_h = -lr ∂L/∂h``, updates every row of ``C`` and returns L.
-
-    With ``bias`` the scores are h·c_w + b~_w (``bc`` = b~) and ∂L/∂b~_w = n_t p_w - #{o =
-    w}. The input word's bias would add the same constant to every score, which the
-    softmax cancels: it has no gradient and is not an argument.
-    """
-    V, d = C.shape
-    mx = -np.inf
-    for w in range(V):
-        dot = C.dtype.type(0.0)
-        for t in range(d):
-            dot += h[t] * C[w, t]
-        if bias:
-            dot += bc[w]
-        scores[w] = dot
-        if dot > mx:
-            mx = dot
-    z = 0.0
-    for w in range(V):
-        z += math.exp(scores[w] - mx)
-    log_z = mx + math.log(z)
-    loss = 0.0
-    for i in range(n_t):
-        loss += log_z - scores[targets[i]]
-    # scores <- -lr ∂L/∂(h·c_w)
-    for w in range(V):
-        scores[w] = -lr * n_t * math.exp(scores[w] - log_z)
-    for i in range(n_t):
-        scores[targets[i]] += lr
-    for t in range(d):
-        grad_h[t] = 0.0
-    for w in range(V):
-        g = scores[w]
-        for t in range(d):
-            grad_h[t] += g * C[w, t]
-            C[w, t] += g * h[t]
-    if bias:
-        for w in range(V):
-            bc[w] += scores[w]
     return loss
 
 
@@ -496,319 +421,3 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
     stats[3] += centers
 
 
-@numba.njit(**FAST)
-def cbow_softmax_update(W, C, ctx, m, center, lr, h, grad_h, scores, cbow_exact, bias,
-                        bc):
-    """CBOW with the full softmax: h = mean of the context rows predicts ``center`` (with
-    ``bias``, output biases as in :func:`softmax_output_update`)."""
-    d = W.shape[1]
-    inv = W.dtype.type(1.0 / m)
-    for t in range(d):
-        h[t] = 0.0
-    for i in range(m):
-        for t in range(d):
-            h[t] += W[ctx[i], t]
-    for t in range(d):
-        h[t] *= inv
-    target = np.empty(1, np.int64)
-    target[0] = center
-    loss = softmax_output_update(C, h, target, 1, lr, grad_h, scores, bias, bc)
-    if cbow_exact:
-        for t in range(d):
-            grad_h[t] *= inv
-    for i in range(m):
-        wi = ctx[i]
-        for t in range(d):
-            W[wi, t] += grad_h[t]
-    return loss
-
-
-# ---------------------------------------------------------------- hierarchical softmax
-@numba.njit(**INLINE)
-def load_path(word, path_codes, path_points, path_offsets, nodes, signs, hot_lo=-1, srow0=0):
-    """Copy the path of ``word`` in the Huffman tree (``embedlib.huffman``) to ``nodes``
-    (the inner nodes, rows of ``S``) and ``signs`` (s_j = 1 - 2 code_j); returns its length.
-
-    Nodes from ``hot_lo`` up (the ones nearest the root, on most paths) are this thread's
-    private rows from ``srow0`` on (see :func:`train_job`); -1: none are."""
-    a = path_offsets[word]
-    n = path_offsets[word + 1] - a
-    for j in range(n):
-        p = path_points[a + j]
-        nodes[j] = p - hot_lo + srow0 if (hot_lo >= 0 and p >= hot_lo) else p
-        signs[j] = 1.0 - 2.0 * path_codes[a + j]
-    return n
-
-
-@numba.njit(**INLINE)
-def _checkout_nodes(S, hot, hot_lo, srow0, Sh0):
-    """Private copies ``S[srow0 + r]`` of the ``hot`` inner nodes ``hot_lo + r`` (those
-    nearest the root), and a snapshot of them (see :func:`train_job`)."""
-    d = S.shape[1]
-    for r in range(hot):
-        for t in range(d):
-            S[srow0 + r, t] = Sh0[r, t] = S[hot_lo + r, t]
-
-
-@numba.njit(**INLINE)
-def _checkin_nodes(S, hot, hot_lo, srow0, Sh0):
-    """Add what the job changed in its private copies of the hot inner nodes to the shared
-    rows."""
-    d = S.shape[1]
-    for r in range(hot):
-        for t in range(d):
-            S[hot_lo + r, t] += S[srow0 + r, t] - Sh0[r, t]
-
-
-@numba.njit(**INLINE)
-def _one_minus_sigmoid_and_loss(x, exact):
-    """(1 - σ(x), -log σ(x)) from one table index: what :func:`one_minus_sigmoid` and
-    :func:`neg_log_sigmoid` return, computed together."""
-    if exact or x >= SIG_MAX or x <= -SIG_MAX:
-        return one_minus_sigmoid(x, exact), neg_log_sigmoid(x, exact)
-    f = (x + np.float32(SIG_MAX)) * np.float32(SIG_SCALE)
-    i = min(max(int(f), 0), _N_CELLS - 1)
-    frac = f - i
-    return (np.float32(1.0) - _SIGMOID[i],
-            _NEG_LOG_SIGMOID[i] + frac * (_NEG_LOG_SIGMOID[i + 1] - _NEG_LOG_SIGMOID[i]))
-
-
-@numba.njit(**INLINE)
-def _hs_coefficients(D, i, signs, n_path, n_pad, lr, compute_loss, exact):
-    """Turn scores D[i, j] = w·v_j into steps G[i, j] = -lr ∂L/∂(w·v_j) (in place).
-
-    The loss of node j is -log σ(s_j x) with x = w·v_j, so -lr ∂L/∂x = lr s_j (1 - σ(s_j x)):
-    the negative-sampling coefficient with label 1 - code_j. Padding gets 0. Returns the loss.
-    """
-    loss = 0.0
-    for j in range(n_path):
-        s = signs[j]
-        x = s * D[i, j]
-        if compute_loss:
-            g, ell = _one_minus_sigmoid_and_loss(x, exact)
-            loss += ell
-        else:
-            g = one_minus_sigmoid(x, exact)
-        D[i, j] = s * lr * g
-    for j in range(n_path, n_pad):
-        D[i, j] = 0.0
-    return loss
-
-
-@numba.njit(**INLINE)
-def mean_of_rows(W, ctx, m, h):
-    """h = (1/m) Σ_{i<m} W[ctx[i]]: CBOW's hidden layer."""
-    d = W.shape[1]
-    inv = W.dtype.type(1.0 / m)
-    for t in range(d):
-        h[t] = 0.0
-    for i in range(m):
-        wr = W[ctx[i]]
-        for t in range(d):
-            h[t] += wr[t]
-    for t in range(d):
-        h[t] *= inv
-
-
-@numba.njit(**INLINE)
-def _pad_path(nodes, n_path):
-    """(end of the whole blocks, padded length): a path is processed BLOCK nodes at a time,
-    then two at a time, padded to an even length with a copy of ``nodes[0]``."""
-    n6 = n_path - n_path % BLOCK
-    n2 = n_path + n_path % 2
-    if n2 > n_path:
-        nodes[n_path] = nodes[0]
-    return n6, n2
-
-
-@numba.njit(**INLINE)
-def _path_dots(x, S, nodes, n6, n2, D, i):
-    """D[i, j] = x·S[nodes[j]] for j < n2."""
-    for j in range(0, n6, BLOCK):
-        dots6(x, S[nodes[j]], S[nodes[j + 1]], S[nodes[j + 2]], S[nodes[j + 3]],
-              S[nodes[j + 4]], S[nodes[j + 5]], D, i, j)
-    for j in range(n6, n2, 2):
-        dots2(x, S[nodes[j]], S[nodes[j + 1]], D, i, j)
-
-
-@numba.njit(**INLINE)
-def _path_axpy(y, S, nodes, n6, n2, D, i):
-    """y = Σ_{j<n2} D[i, j] S[nodes[j]] (y is overwritten)."""
-    for t in range(y.shape[0]):
-        y[t] = 0.0
-    for j in range(0, n6, BLOCK):
-        axpy6(y, S[nodes[j]], S[nodes[j + 1]], S[nodes[j + 2]], S[nodes[j + 3]],
-              S[nodes[j + 4]], S[nodes[j + 5]], D, i, j)
-    for j in range(n6, n2, 2):
-        axpy2(y, S[nodes[j]], S[nodes[j + 1]], D, i, j)
-
-
-@numba.njit(**INLINE)  # inlined into train_job, where exact=False folds away
-def sg_hs_update(W, S, ctx, m, nodes, signs, n_path, lr, D, E, compute_loss, exact):
-    """One skip-gram hierarchical-softmax step for one center word (HogBatch form).
-
-    The inputs are the rows ``w_i = W[ctx[i]]``, ``i < m`` (the words around the center),
-    as in :func:`sgns_update`; the output is the center word's path through the Huffman
-    tree: inner nodes ``v_j = S[nodes[j]]`` with signs ``s_j = 1 - 2 code_j``, ``j < n_path``
-    (:func:`load_path`). The loss is the negative log-probability of the center word,
-
-        L = Σ_i Σ_j -log σ(s_j w_i·v_j),
-
-    with ∂L/∂v_j = Σ_i -s_j (1 - σ(s_j w_i·v_j)) w_i and ∂L/∂w_i = Σ_j -s_j (1 - σ(s_j w_i·v_j)) v_j
-    (module ``embedlib.huffman``). Both are taken at the current parameters; the step of
-    every node row is applied here, the steps of the inputs are left in ``E[i] = -lr ∂L/∂w_i``
-    for :func:`add_input_steps` (after a negative-sampling step at the same parameters, when
-    both objectives are trained). ``S`` is never ``W`` or ``C``, and the nodes of a path are
-    distinct.
-
-    Scratch: ``nodes`` and ``signs`` have room for ``n_path`` rounded up to 2; ``D`` holds
-    the scores, ``E`` the input steps.
-    """
-    d = W.shape[1]
-    n6, n2 = _pad_path(nodes, n_path)
-    lr = W.dtype.type(lr)
-    loss = 0.0
-    for i in range(m):
-        wr = W[ctx[i]]
-        _path_dots(wr, S, nodes, n6, n2, D, i)
-        loss += _hs_coefficients(D, i, signs, n_path, n2, lr, compute_loss, exact)
-        _path_axpy(E[i], S, nodes, n6, n2, D, i)
-    # nodes: v_j += Σ_i G[i, j] w_i, four input rows per pass, then the rest
-    m4 = m - m % 4
-    for j in range(n_path):
-        vr = S[nodes[j]]
-        for i in range(0, m4, 4):
-            g0 = D[i, j]
-            g1 = D[i + 1, j]
-            g2 = D[i + 2, j]
-            g3 = D[i + 3, j]
-            w0 = W[ctx[i]]
-            w1 = W[ctx[i + 1]]
-            w2 = W[ctx[i + 2]]
-            w3 = W[ctx[i + 3]]
-            for t in range(d):
-                vr[t] += g0 * w0[t] + g1 * w1[t] + g2 * w2[t] + g3 * w3[t]
-        i = m4
-        if m - i >= 2:
-            g0 = D[i, j]
-            g1 = D[i + 1, j]
-            w0 = W[ctx[i]]
-            w1 = W[ctx[i + 1]]
-            for t in range(d):
-                vr[t] += g0 * w0[t] + g1 * w1[t]
-            i += 2
-        if i < m:
-            g0 = D[i, j]
-            w0 = W[ctx[i]]
-            for t in range(d):
-                vr[t] += g0 * w0[t]
-    return loss
-
-
-@numba.njit(**INLINE)
-def cbow_hs_update(W, S, ctx, m, nodes, signs, n_path, lr, h, E, D, cbow_exact,
-                   compute_loss, exact):
-    """One CBOW hierarchical-softmax step: the mean of the context predicts the center word.
-
-    h = (1/m) Σ_i w_i with w_i = W[ctx[i]];  L = Σ_j -log σ(s_j h·v_j) over the center
-    word's path (``nodes``, ``signs``: see :func:`sg_hs_update`). ∂L/∂v_j = -s_j (1 -
-    σ(s_j h·v_j)) h and ∂L/∂h = Σ_j -s_j (1 - σ(s_j h·v_j)) v_j, both at the current
-    parameters. The node rows are stepped here; ``E[0]`` receives the step of every context
-    row for :func:`add_input_steps`: -lr ∂L/∂h undivided (as the C code and gensim do,
-    ``cbow_exact=False``) or divided by m (the exact gradient of the mean).
-    """
-    d = W.shape[1]
-    n6, n2 = _pad_path(nodes, n_path)
-    lr = W.dtype.type(lr)
-    inv = W.dtype.type(1.0 / m)
-    mean_of_rows(W, ctx, m, h)
-    _path_dots(h, S, nodes, n6, n2, D, 0)
-    loss = _hs_coefficients(D, 0, signs, n_path, n2, lr, compute_loss, exact)
-    e = E[0]
-    _path_axpy(e, S, nodes, n6, n2, D, 0)
-    for j in range(n_path):
-        vr = S[nodes[j]]
-        g = D[0, j]
-        for t in range(d):
-            vr[t] += g * h[t]
-    if cbow_exact:
-        for t in range(d):
-            e[t] *= inv
-    return loss
-
-
-@numba.njit(**INLINE)
-def add_input_steps(W, ctx, m, E, sg):
-    """Apply the input steps a hierarchical-softmax update left in ``E``: ``W[ctx[i]] +=
-    E[i]`` for skip-gram, ``W[ctx[i]] += E[0]`` for every context row of CBOW."""
-    d = W.shape[1]
-    for i in range(m):
-        wr = W[ctx[i]]
-        e = E[i] if sg else E[0]
-        for t in range(d):
-            wr[t] += e[t]
-
-
-# ---------------------------------------------------------------- per-word biases
-@numba.njit(**INLINE)
-def add_bias_scores(D, i, n, b_in, bc, outs):
-    """D[i, j] += b_in + b~[outs[j]] for j < n: the two biases in the scores of input i."""
-    for j in range(n):
-        D[i, j] += b_in + bc[outs[j]]
-
-
-@numba.njit(**INLINE)
-def mean_bias(bw, ctx, m):
-    """(1/m) Σ_{i<m} b[ctx[i]]: CBOW's input bias, the mean of the context words' biases."""
-    acc = 0.0
-    for i in range(m):
-        acc += bw[ctx[i]]
-    return bw.dtype.type(acc / m)
-
-
-@numba.njit(**INLINE)
-def sg_bias_steps(D, m, n_out, bw, bc, ctx, outs):
-    """The biases' steps from the steps of the scores G = D (skip-gram): b[ctx[i]] +=
-    Σ_j G[i, j], b~[outs[j]] += Σ_i G[i, j]. Every step is a sum of coefficients taken
-    before any bias moved, so W is C (one bias array) needs nothing more."""
-    for i in range(m):
-        g = 0.0
-        for j in range(n_out):
-            g += D[i, j]
-        bw[ctx[i]] += g
-    for j in range(n_out):
-        g = 0.0
-        for i in range(m):
-            g += D[i, j]
-        bc[outs[j]] += g
-
-
-@numba.njit(**INLINE)
-def cbow_bias_steps(D, m, n_out, bw, bc, ctx, outs, in_scale):
-    """The biases' steps from G = D[0] (CBOW): b~[outs[j]] += G[0, j], and every context
-    word's bias += ``in_scale`` Σ_j G[0, j] (1 as the C code treats the input rows, 1/m for
-    the exact gradient of the mean)."""
-    g = 0.0
-    for j in range(n_out):
-        g += D[0, j]
-        bc[outs[j]] += D[0, j]
-    g *= in_scale
-    for i in range(m):
-        bw[ctx[i]] += g
-
-
-@numba.njit(**INLINE)
-def _checkout_biases(bw, bc, hot, row0, bh0, tied):
-    """Private copies of the hot words' biases (as :func:`_checkout` for their rows)."""
-    for r in range(hot):
-        bw[row0 + r] = bh0[0, r] = bw[r]
-        if not tied:
-            bc[row0 + r] = bh0[1, r] = bc[r]
-
-
-@numba.njit(**INLINE)
-def _checkin_biases(bw, bc, hot, row0, bh0, tied):
-    for r in range(hot):
-        bw[r] += bw[row0 + r] - bh0[0, r]
-        if not tied:
-            bc[r] += bc[row0 + r] - bh0[1, r]
