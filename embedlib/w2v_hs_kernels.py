@@ -122,8 +122,8 @@ def sg_hs_update(W, S, ctx, m, nodes, signs, n_path, lr, D, E, compute_loss, exa
     """One skip-gram hierarchical-softmax step for one center word (HogBatch form).
 
     The inputs are the rows ``w_i = W[ctx[i]]``, ``i < m`` (the words around the center),
-    as in :func:`~embedlib.w2v_kernels.sgns_update`; the output is the center word's path through the Huffman
-    tree: inner nodes ``v_j = S[nodes[j]]`` with signs ``s_j = 1 - 2 code_j``, ``j < n_path``
+    as in :func:`~embedlib.w2v_kernels.sgns_update`; the output is the center word's path
+    through the Huffman tree: inner nodes ``v_j = S[nodes[j]]`` with signs ``s_j = 1 - 2 code_j``, ``j < n_path``
     (:func:`load_path`). The loss is the negative log-probability of the center word,
 
         L = Σ_i Σ_j -log σ(s_j w_i·v_j),

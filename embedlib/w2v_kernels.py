@@ -41,7 +41,7 @@ from ._sigmoid import SIG_MAX, SIG_SCALE, neg_log_sigmoid, one_minus_sigmoid  # 
 from .sampling import alias_draw, rand_below, rand_float, splitmix64
 from .w2v_bias_kernels import (_checkin_biases, _checkout_biases, add_bias_scores,
                                cbow_bias_steps, mean_bias, sg_bias_steps)
-from .w2v_hs_kernels import (_checkin_nodes, _checkout_nodes, add_input_steps,  # noqa: F401
+from .w2v_hs_kernels import (_checkin_nodes, _checkout_nodes, add_input_steps,
                              cbow_hs_update, load_path, mean_of_rows, sg_hs_update)
 from .w2v_softmax_kernels import cbow_softmax_update, softmax_output_update
 
@@ -89,7 +89,8 @@ def sgns_update(W, C, ctx, m, outs, n_out, lr, Cb, D, Wb, tied, compute_loss, ex
 
     With ``bias`` every score has the two words' biases, x_ij = w_i·c_j + b[ctx[i]] +
     b~[outs[j]] (``bw`` = b, ``bc`` = b~; the same array when tied), and ∂L/∂b[ctx[i]] =
-    Σ_j (σ(x_ij) - y_j), ∂L/∂b~[outs[j]] = Σ_i (σ(x_ij) - y_j) (:func:`~embedlib.w2v_bias_kernels.add_bias_scores`,
+    Σ_j (σ(x_ij) - y_j), ∂L/∂b~[outs[j]] = Σ_i (σ(x_ij) - y_j)
+    (:func:`~embedlib.w2v_bias_kernels.add_bias_scores`,
     :func:`~embedlib.w2v_bias_kernels.sg_bias_steps`).
 
     Scratch: ``outs`` and ``ctx`` have room for padding (``n_out`` rounded up to BLOCK,
@@ -158,20 +159,14 @@ def cbow_ns_update(W, C, ctx, m, outs, n_out, lr, h, grad_h, D, cbow_exact, comp
     of their rows: x_j = h·c_j + b_h + b~[outs[j]] with b_h = (1/m) Σ_i b[ctx[i]]. Then
     ∂L/∂b~[outs[j]] = σ(x_j) - y_j and ∂L/∂b_h = Σ_j (σ(x_j) - y_j), which reaches every
     context word's bias as ∂L/∂h reaches its row: undivided, or divided by m with
-    ``cbow_exact`` (:func:`~embedlib.w2v_bias_kernels.mean_bias`, :func:`~embedlib.w2v_bias_kernels.cbow_bias_steps`).
+    ``cbow_exact`` (:func:`~embedlib.w2v_bias_kernels.mean_bias`,
+    :func:`~embedlib.w2v_bias_kernels.cbow_bias_steps`).
     """
     d = W.shape[1]
     n_pad = pad_outputs(outs, n_out)
     lr = W.dtype.type(lr)
     inv = W.dtype.type(1.0 / m)
-    for t in range(d):
-        h[t] = 0.0
-    for i in range(m):
-        wr = W[ctx[i]]
-        for t in range(d):
-            h[t] += wr[t]
-    for t in range(d):
-        h[t] *= inv
+    mean_of_rows(W, ctx, m, h)
     # scores and ∂L/∂h from the output rows as they are, before any of them moves
     for j in range(0, n_pad, BLOCK):
         dots6(h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]], C[outs[j + 3]], C[outs[j + 4]],

@@ -26,7 +26,8 @@ def params(seed, tied=False):
     return W, C
 
 
-def sgns_loss_and_step(W, C, ctx, outs, lr, tied=False):
+def sgns_loss_and_step(W, C, ctx, outs, lr, tied=False, bias=False, b=NO_BIAS, bc=NO_BIAS):
+    """One exact (float64) step of ``sgns_update``, with the padding and scratch it needs."""
     m, n_out = len(ctx), len(outs)
     n_pad = -(-n_out // K.BLOCK) * K.BLOCK
     c = np.zeros(2 * m + 2, np.int32)
@@ -36,8 +37,7 @@ def sgns_loss_and_step(W, C, ctx, outs, lr, tied=False):
     Cb = np.empty((n_pad, d))
     D = np.empty((len(c), n_pad))
     Wb = np.empty((len(c), d))
-    return K.sgns_update(W, C, c, m, o, n_out, lr, Cb, D, Wb, tied, True, True, False, NO_BIAS,
-                         NO_BIAS)
+    return K.sgns_update(W, C, c, m, o, n_out, lr, Cb, D, Wb, tied, True, True, bias, b, bc)
 
 
 def cbow_loss_and_step(W, C, ctx, outs, lr, cbow_exact):
@@ -301,15 +301,7 @@ def roles(P, tied):
 
 def sgns_bias_step(P, ctx, outs, lr, tied):
     W, C, b, bc = roles(P, tied)
-    m, n_out = len(ctx), len(outs)
-    n_pad = -(-n_out // K.BLOCK) * K.BLOCK
-    c = np.zeros(2 * m + 2, np.int32)
-    c[:m] = ctx
-    o = np.zeros(n_pad, np.int32)
-    o[:n_out] = outs
-    return K.sgns_update(W, C, c, m, o, n_out, lr, np.empty((n_pad, d)),
-                         np.empty((len(c), n_pad)), np.empty((len(c), d)), tied, True, True,
-                         True, b, bc)
+    return sgns_loss_and_step(W, C, ctx, outs, lr, tied, True, b, bc)
 
 
 @pytest.mark.parametrize("tied", [False, True])
