@@ -143,6 +143,16 @@ def _newlines_before(buf, p, stats):
     stats[S_LAST_NL] = last
 
 
+@numba.njit(**INLINE)
+def _save(stats, pos, tokens, newlines, kept, n_ends):
+    """Where a scan stopped and what it counted, for the caller (and the next call)."""
+    stats[S_POS] = pos
+    stats[S_TOKENS] = tokens
+    stats[S_NEWLINES] = newlines
+    stats[S_KEPT] = kept
+    stats[S_ENDS] = n_ends
+
+
 @numba.njit(**EXACT)
 def scan(buf, n, mode, replace, base, table, ids, ends, stats):
     """Scan ``buf[stats[S_POS]:n]``: count its tokens in ``table`` (``mode == COUNT``) or
@@ -165,11 +175,7 @@ def scan(buf, n, mode, replace, base, table, ids, ends, stats):
             if b == 10:
                 if mode == ENCODE:
                     if n_ends >= len(ends):
-                        stats[S_POS] = i
-                        stats[S_TOKENS] = tokens
-                        stats[S_NEWLINES] = newlines
-                        stats[S_KEPT] = kept
-                        stats[S_ENDS] = n_ends
+                        _save(stats, i, tokens, newlines, kept, n_ends)
                         return FULL
                     ends[n_ends] = kept
                     n_ends += 1
@@ -236,11 +242,7 @@ def scan(buf, n, mode, replace, base, table, ids, ends, stats):
                 ids[kept] = w
                 kept += 1
         tokens += 1
-    stats[S_POS] = n
-    stats[S_TOKENS] = tokens
-    stats[S_NEWLINES] = newlines
-    stats[S_KEPT] = kept
-    stats[S_ENDS] = n_ends
+    _save(stats, n, tokens, newlines, kept, n_ends)
     return OK
 
 
