@@ -8,6 +8,7 @@ The helpers are imported as ``from conftest import ...`` (pytest puts this folde
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -102,10 +103,18 @@ def topic_lines(n_sentences=400, seed=0, prefix="t"):
 
 
 def embedlib_process(*argv) -> subprocess.Popen:
-    """``python -m embedlib ARGV``, its stdout and stderr piped (text)."""
+    """``python -m embedlib ARGV``, its stdout and stderr piped (text), with the default
+    handling of the signals the tests send: a test run started under ``nohup`` would
+    otherwise hand down an ignored SIGHUP, which embedlib keeps ignoring, as it should."""
     return subprocess.Popen([sys.executable, "-m", "embedlib", *map(str, argv)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT)
+                            cwd=ROOT, preexec_fn=_default_signals)
+
+
+def _default_signals() -> None:
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
 
 
 def spill_folders(tmp) -> list[Path]:
