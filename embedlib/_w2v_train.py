@@ -177,8 +177,10 @@ def kernel_args(model, corpus, plan, hot):
     max_len = int(np.diff(corpus.offsets).max())
     w2 = 2 * model.window + 2                         # room to pad to an even count
     kk = -(-(model.negative + 1) // K.BLOCK) * K.BLOCK  # padded to whole blocks
+    clock = padded(K.CLOCK_STRIDE * len(owners), np.int64)  # shared by the threads
     scratch = [K.Scratch(
-        row0=V + t * hot, total=float(max(model.epochs * int(job_tokens[o].sum()), 1)),
+        row0=V + t * hot, total=float(max(model.epochs * int(job_tokens.sum()), 1)),
+        clock=clock, slot=K.CLOCK_STRIDE * t,
         buf=padded(max_len, np.int32), ctx=padded(w2, np.int32),
         outs=padded((2, kk), np.int32), Cb=padded((kk, d), np.float32),
         D=padded((w2, kk), np.float32), Wb=padded((w2 if model.tied else 1, d), np.float32),
@@ -223,8 +225,9 @@ class Trainer(EpochTrainer):
         return float("nan")
 
     def run_epoch(self, epoch, bar):
-        for sc in self.scratch:
+        for t, sc in enumerate(self.scratch):
             sc.stats[:] = 0
+            sc.clock[sc.slot] = epoch * self.share_tokens[t]  # the global clock at its start
         progress = [0] * len(self.owners)
         seeds, bounds, job_tokens = self.seeds[epoch], self.bounds, self.job_tokens
 

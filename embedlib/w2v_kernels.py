@@ -247,6 +247,16 @@ def _checkin(W, C, hot, row0, Wh0, Ch0, tied):
                 C[r, t] += C[row0 + r, t] - Ch0[r, t]
 
 
+@numba.njit(**INLINE)
+def _others(clock, slot):
+    """The tokens the other threads have done, from their slots of the shared clock."""
+    n = np.int64(0)
+    for k in range(0, len(clock), CLOCK_STRIDE):
+        if k != slot:
+            n += clock[k]
+    return n
+
+
 # The arguments of train_job, one bundle per role, built by Word2Vec._kernel_args.
 Weights = namedtuple("Weights", "W C S bw bc")
 Weights.__doc__ = """The arrays training writes: ``W`` and ``C`` (the same array when tied),
@@ -265,10 +275,17 @@ Config.__doc__ = """The objective (``mode``: ``SG_NS``, ``CBOW_NS``, ``SG_SOFTMA
 ``CBOW_SOFTMAX``) and its schedule, the same for every job of a run. In the two sampled
 modes ``negative`` may be 0 (no negative sampling) and ``hs`` adds hierarchical softmax;
 ``bias`` adds per-word biases to the scores of negative sampling and the softmax."""
-Scratch = namedtuple("Scratch", "row0 total buf ctx outs Cb D Wb Wh0 Ch0 h grad_h scores "
-                                "stats nodes signs Dh E Sh0 bh0")
+Scratch = namedtuple("Scratch", "row0 total clock slot buf ctx outs Cb D Wb Wh0 Ch0 h grad_h "
+                                "scores stats nodes signs Dh E Sh0 bh0")
 Scratch.__doc__ = """What one thread owns: the first of its private hot rows (``row0``), the
-tokens of its share over all epochs (``total``), its scratch arrays and its ``stats``."""
+tokens of the whole run (``total``: epochs times the corpus), its scratch arrays and its
+``stats``; and the run's ``clock``, shared by all threads, in which the thread writes the
+tokens it has done at ``clock[slot]`` (one slot per thread, :data:`CLOCK_STRIDE` apart)."""
+
+#: The distance between two threads' slots in the shared clock: one 64-byte cache line.
+CLOCK_STRIDE = 8
+#: How many tokens a thread trains between two readings of the other threads' slots.
+CLOCK_READ = 4096
 
 
 @numba.njit(**FAST)
@@ -282,6 +299,12 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
     first, at the same parameters: their input steps add up) at learning rate
 
         lr = alpha - (alpha - min_alpha) · progress,  progress = (done0 + tokens seen) / total.
+
+    Progress is global, as in the C code and gensim: ``done0 + tokens seen`` counts this
+    thread's tokens (over all epochs, ``done0`` those of its earlier jobs), ``clock`` adds the
+    other threads' (read every :data:`CLOCK_READ` tokens), and ``total`` is the tokens of the
+    whole run, so all threads decay their rate together and a thread that runs behind does
+    not end on a rate of its own. With one thread the clock adds nothing.
 
     ``seed`` starts the job's random stream. ``stats`` receives [loss sum, examples, tokens
     processed, center words trained]. ``outs`` has two rows: the outputs of the current
@@ -301,7 +324,7 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
     tokens, offsets, keep, noise_prob, noise_alias, path_codes, path_points, path_offsets = data
     (mode, window, negative, cbow_exact, tied, compute_loss, alpha, min_alpha, hot, hs,
      bias) = config
-    (row0, total, buf, ctx, outs, Cb, D, Wb, Wh0, Ch0, h, grad_h, scores, stats,
+    (row0, total, clock, slot, buf, ctx, outs, Cb, D, Wb, Wh0, Ch0, h, grad_h, scores, stats,
      nodes, signs, Dh, E, Sh0, bh0) = scratch
     _checkout(W, C, hot, row0, Wh0, Ch0, tied)
     if bias:
@@ -317,9 +340,15 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
     examples = 0
     centers = 0
     seen = 0
+    done = np.int64(done0)
+    others = _others(clock, slot)
+    read_at = CLOCK_READ
     span = alpha - min_alpha
     d = W.shape[1]
     for s in range(s_begin, s_end):
+        if seen >= read_at:
+            others = _others(clock, slot)
+            read_at = seen + CLOCK_READ
         a = offsets[s]
         b = offsets[s + 1]
         n = 0
@@ -340,7 +369,7 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
             state, n_next = _draw_outputs(state, buf[0], outs[0], negative, noise_prob,
                                           noise_alias, hot, row0)
         for pos in range(n):
-            progress = (done0 + seen + (pos * length) / n) / total
+            progress = (done0 + seen + others + (pos * length) / n) / total
             lr = max(alpha - span * progress, min_alpha)
             center = buf[pos]
             if ns:
@@ -403,6 +432,7 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
                 if not ns:
                     examples += m if sg else 1
         seen += length
+        clock[slot] = done + seen
     _checkin(W, C, hot, row0, Wh0, Ch0, tied)
     if bias:
         _checkin_biases(bw, bc, hot, row0, bh0, tied)
