@@ -31,8 +31,8 @@ import os
 from contextlib import contextmanager
 
 import numpy as np
-import scipy.sparse as sp
 
+from ._lazy import module
 from ._model_files import read_model_file, write_model_file
 from ._checks import check_callbacks, check_choice, check_directory, check_int, parse_memory
 from ._errors import (CorpusError, NotFittedError, ParameterError, ParameterTypeError,
@@ -40,6 +40,8 @@ from ._errors import (CorpusError, NotFittedError, ParameterError, ParameterType
 from .cooccur import WEIGHTINGS, check_cooccurrence, cooccurrence
 from .corpus import Corpus, Vocabulary
 from .embeddings import Embeddings
+
+sp = module("scipy.sparse")  # imported when first used (start-up of commands that need none)
 
 __all__ = ["OUTPUTS", "TrainingError", "NotFittedError", "ParameterError",
            "ParameterTypeError", "Model", "CountModel", "BaseEpochStats", "require_pairs",

@@ -50,14 +50,16 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-import scipy.sparse as sp
 
+from ._lazy import module
 from ._checks import check_choice, check_directory, check_int, parse_memory
 from ._errors import ParameterError, spell
 from ._jit import AHEAD, EXACT, prefetch
 from ._parallel import run_threads
 from ._spill import read_run, spill_directory, write_run
 from .corpus import Corpus
+
+sp = module("scipy.sparse")  # imported when first used (start-up of commands that need none)
 
 __all__ = ["cooccurrence", "check_cooccurrence", "counting_memory", "distance_weights",
            "parse_memory", "WEIGHTINGS"]

@@ -26,12 +26,14 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
+from ._lazy import module
 from ._atomic import atomic_write
 from ._errors import CorpusError
 from .cooccur import check_cooccurrence
 from .corpus import Vocabulary
+
+sp = module("scipy.sparse")  # imported when first used (start-up of commands that need none)
 
 __all__ = ["save_counts", "load_counts", "FORMAT", "VERSION"]
 

@@ -27,8 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
+from ._lazy import module
 from . import _glove_train as T
 from . import glove_kernels as K
 from ._checks import check_choice, check_float, check_int
@@ -37,6 +37,8 @@ from .base import NotFittedError, saved_array
 from .cooccur import check_cooccurrence
 from .corpus import Corpus, Vocabulary
 from .embeddings import Embeddings
+
+sp = module("scipy.sparse")  # imported when first used (start-up of commands that need none)
 
 __all__ = ["GloVe", "GloVeEpochStats", "weighting_function"]
 

@@ -30,13 +30,15 @@ Lessons Learned from Word Embeddings. TACL 3, 211-225.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
+from ._lazy import module
 from ._checks import check_choice, check_float, check_int
 from ._errors import ParameterError, spell
 from .base import CountModel
 from .cooccur import check_cooccurrence
 from .embeddings import Embeddings
+
+sp = module("scipy.sparse")  # imported when first used (start-up of commands that need none)
 
 __all__ = ["pmi", "ppmi", "truncated_svd", "svd_embeddings", "PPMISVD", "SOLVERS"]
 

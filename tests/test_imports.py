@@ -138,3 +138,63 @@ def test_the_layer_check_sees_an_upward_import():
              "embedlib.corpus": {"embedlib.cli._train"}}
     assert upward_imports(graph, layers) == [
         "embedlib.corpus (layer 2) imports embedlib.cli._train (layer 5)"]
+
+
+def _run_python(code: str) -> str:
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       check=True, timeout=300)
+    return r.stdout.strip()
+
+
+def test_import_embedlib_leaves_sparse_matrices_and_evaluators_for_later():
+    out = _run_python(
+        "import sys, embedlib\n"
+        "before = [m for m in ('scipy.sparse', 'embedlib.evaluation', 'embedlib.glove') "
+        "if m in sys.modules]\n"
+        "from embedlib import GloVe, evaluate_similarity\n"
+        "import embedlib.datasets\n"
+        "lazy = 'scipy.sparse' in sys.modules\n"
+        "from embedlib import glove\n"
+        "import scipy.sparse\n"
+        "print(before, embedlib.GloVe is GloVe, lazy, glove.sp.csr_matrix is scipy.sparse.csr_matrix,\n"
+        "      sorted(set(embedlib.__all__) - set(dir(embedlib))))")
+    assert out == "[] True False True []"
+
+
+def test_a_missing_public_name_is_an_attribute_error():
+    import pytest
+    with pytest.raises(AttributeError, match="no attribute 'Word2Vecc'"):
+        embedlib.Word2Vecc  # noqa: B018
+
+
+def test_the_quick_blas_check_keeps_numba_blas_working():
+    # the command's start-up loads scipy's cython_blas without scipy.linalg; Numba's BLAS
+    # (np.dot in a kernel) must still give the right product, and scipy.linalg still import
+    out = _run_python(
+        "import sys\n"
+        "from embedlib._lazy import quick_blas_check\n"
+        "done = quick_blas_check()\n"
+        "import numba, numpy as np\n"
+        "@numba.njit\n"
+        "def mul(a, b):\n"
+        "    return np.dot(a, b)\n"
+        "a = np.arange(12.0).reshape(3, 4); b = np.arange(8.0).reshape(4, 2)\n"
+        "loaded = 'scipy.linalg' in sys.modules\n"
+        "import scipy.linalg\n"
+        "print(done, loaded, np.array_equal(mul(a, b), a @ b), scipy.linalg.norm(b) > 0)")
+    assert out == "True False True True"
+
+
+def test_the_command_starts_without_scipy_linalg_or_sparse(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c d e f\n" * 50)
+    out = _run_python(
+        "import sys\n"
+        "from embedlib.cli import main\n"
+        f"status = main(['train', 'cbow', {str(corpus)!r}, '-o', {str(tmp_path / 'v.txt')!r},"
+        " '--min-count', '1', '--epochs', '1', '--workers', '1', '-q'])\n"
+        "print(status, [m for m in ('scipy.linalg', 'scipy.sparse')"
+        " if m in sys.modules])")
+    assert out == "0 []"
