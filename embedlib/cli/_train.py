@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -296,16 +297,21 @@ def run_train(args) -> int:
             model = args.model(**params, **extra)
             _check_outputs(args)
             data = _training_data(args, params)
+        t0 = time.perf_counter()
         with reported():
             model.fit(*data)
+        trained = time.perf_counter() - t0
         for stats in getattr(model, "history_", ()):   # PPMISVD has no epochs
             info(str(stats))
+        info(f"trained in {trained:.2f} s")
         wv = model.wv
+        t0 = time.perf_counter()
         with reported():
             check_vectors(wv, len(model.vocab_), args.output)
             wv.save(args.output, format=fmt)
             if args.save_model is not None:
                 model.save(args.save_model)
+        written = time.perf_counter() - t0
     except BaseException:
         # an interrupted write or count may not have removed its temporary file or folder
         for path in (args.output, args.save_model):
@@ -315,7 +321,7 @@ def run_train(args) -> int:
             remove_spill_directories(params["tmp_dir"], mine=True)
         raise
     info(f"wrote {args.output} ({len(wv):,} words x {wv.vector_size} dims, "
-         f"{FORMAT_NAMES[fmt]})")
+         f"{FORMAT_NAMES[fmt]}) in {written:.2f} s")
     if args.save_model is not None:
         info(f"wrote {args.save_model} ({type(model).__name__} model, "
              f"{model.epochs_trained_} epochs trained)")
@@ -342,9 +348,11 @@ def _training_data(args, params: dict) -> tuple:
         return X, vocab
     read = {"min_count": params["min_count"], "max_vocab_size": params.get("max_vocab_size"),
             "encoding_errors": getattr(args, dest("encoding_errors"))}
+    t0 = time.perf_counter()
     corpus = read_corpus(args.corpus, read, {**defaults, "encoding_errors": "strict"})
     info(f"corpus {args.corpus}: {len(corpus):,} lines, {corpus.n_raw_tokens:,} tokens; "
-         f"vocabulary {len(corpus.vocab):,} words, {corpus.n_tokens:,} tokens kept")
+         f"vocabulary {len(corpus.vocab):,} words, {corpus.n_tokens:,} tokens kept "
+         f"(read in {time.perf_counter() - t0:.2f} s)")
     if corpus.n_replaced_lines:
         warn(f"{corpus.n_replaced_lines:,} lines of {args.corpus} held bytes that are not "
              "UTF-8 (replaced by U+FFFD)")
