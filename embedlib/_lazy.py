@@ -1,12 +1,11 @@
 """Start-up: modules imported when first used, and Numba's BLAS check made cheap.
 
 A command such as ``embedlib train cbow`` needs NumPy, Numba and the word2vec kernels; it
-does not need SciPy's sparse matrices, the evaluators or the datasets. Importing them all
-costs about a third of a short run's start-up, so the package imports them on first use:
+does not need SciPy's sparse matrices, whose import (with the parts of SciPy it brings)
+takes about 0.05 s, so the modules that use them import them on first use:
 
 * :func:`module` gives a stand-in for a module (``sp = module("scipy.sparse")``) that
-  imports it at the first attribute access;
-* ``embedlib/__init__`` resolves its public names on first access (PEP 562).
+  imports it at the first attribute access.
 
 :func:`quick_blas_check` is for the command line only. The first Numba kernel a process
 loads, even from the cache, initializes Numba's CPU target, whose ``numba.np.arraymath``
