@@ -50,8 +50,10 @@ def write_run(directory: str, name: str, idx: np.ndarray, val: np.ndarray) -> st
     path = os.path.join(directory, name)
     try:
         with open(path, "wb") as f:
-            idx.tofile(f)
-            val.tofile(f)
+            # f.write, not ndarray.tofile: a Ctrl-C inside tofile's file handling can come
+            # out as a TypeError instead of KeyboardInterrupt
+            f.write(memoryview(np.ascontiguousarray(idx, np.int32)).cast("B"))
+            f.write(memoryview(np.ascontiguousarray(val, np.float64)).cast("B"))
     except OSError as e:
         raise type(e)(f"cannot spill counts to {directory} ({e.strerror or e}); free space "
                       f"there or choose another {spell('tmp_dir')}") from None
