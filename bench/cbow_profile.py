@@ -13,6 +13,7 @@
    recorded rows, nothing else: once on rows folded into a few that stay in L1/L2 (the
    arithmetic, the sigmoid table and the loss alone), once on the real rows of
    V x 100 matrices (the cache misses added).
+   A prototype replays two centers at a time, their stages interleaved (``replay2``).
 3. **The training kernel.** CBOW epochs with 1 and 2 workers, seconds per center trained
    from ``Word2Vec.history_``; what it adds to the replay is subsampling, random numbers,
    the window and the prefetching.
@@ -32,7 +33,9 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from embedlib.w2v_kernels import cbow_ns_update
+from embedlib._blocks import BLOCK, dots6, gather_scatter6
+from embedlib.w2v_hs_kernels import mean_of_rows
+from embedlib.w2v_kernels import _ns_coefficients, cbow_ns_update
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "nltk_mix.txt.gz"
 
@@ -129,6 +132,61 @@ def replay(W, C, ctx, ms, outs, n_outs, fold):
     return loss
 
 
+@numba.njit(fastmath=True, inline="always")
+def _gs(grad_h, h, C, outs, n_pad, D, i):
+    d = h.shape[0]
+    for t in range(d):
+        grad_h[t] = 0.0
+    for j in range(0, n_pad, BLOCK):
+        gather_scatter6(grad_h, h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]],
+                        C[outs[j + 3]], C[outs[j + 4]], C[outs[j + 5]], D[i:i+1], j)
+
+@numba.njit(cache=True, fastmath=True)
+def replay2(W, C, ctx, ms, outs, n_outs, fold):
+    """A prototype of the next step for the kernel: two centers at a time (``k`` and
+    ``k + half`` of the record), their steps interleaved stage by stage (the two means, the
+    two blocks of dots, the two sigmoids, ...), so that the CPU overlaps two independent
+    chains. Only centers with six distinct outputs are replayed (it does not handle a noise
+    word drawn twice, and the two centers' rows may meet), so it is the speed of the idea,
+    not a kernel; the same centers are replayed one at a time beside it."""
+    d = W.shape[1]
+    hA = np.zeros(d, np.float32); hB = np.zeros(d, np.float32)
+    gA = np.zeros(d, np.float32); gB = np.zeros(d, np.float32)
+    D = np.zeros((2, 12), np.float32)
+    cA = np.zeros(ctx.shape[1], np.int32); cB = np.zeros(ctx.shape[1], np.int32)
+    oA = np.zeros(12, np.int32); oB = np.zeros(12, np.int32)
+    half = len(ms) // 2
+    loss = 0.0
+    lr = np.float32(0.025)
+    for k in range(half):
+        kb = k + half
+        mA = ms[k]; mB = ms[kb]
+        for i in range(mA):
+            cA[i] = ctx[k, i] % 16 if fold else ctx[k, i]
+        for i in range(mB):
+            cB[i] = ctx[kb, i] % 16 if fold else ctx[kb, i]
+        for j in range(6):
+            oA[j] = 8 * j + outs[k, j] % 8 if fold else outs[k, j]
+            oB[j] = 8 * j + 4 + outs[kb, j] % 4 if fold else outs[kb, j]
+        mean_of_rows(W, cA, mA, hA)
+        mean_of_rows(W, cB, mB, hB)
+        dots6(hA, C[oA[0]], C[oA[1]], C[oA[2]], C[oA[3]], C[oA[4]], C[oA[5]], D, 0, 0)
+        dots6(hB, C[oB[0]], C[oB[1]], C[oB[2]], C[oB[3]], C[oB[4]], C[oB[5]], D, 1, 0)
+        loss += _ns_coefficients(D, 0, 6, 6, lr, True, False)
+        loss += _ns_coefficients(D, 1, 6, 6, lr, True, False)
+        _gs(gA, hA, C, oA, 6, D, 0)
+        _gs(gB, hB, C, oB, 6, D, 1)
+        for i in range(mA):
+            wr = W[cA[i]]
+            for t in range(d):
+                wr[t] += gA[t]
+        for i in range(mB):
+            wr = W[cB[i]]
+            for t in range(d):
+                wr[t] += gB[t]
+    return loss
+
+
 def per_call(f, *args, n: int, repeat: int = 5) -> float:
     f(*args)  # compile or load
     best = float("inf")
@@ -171,6 +229,11 @@ def main() -> None:
     C = np.zeros((V, d), np.float32)
     t_cached = per_call(replay, W, C, ctx, ms, outs, n_outs, True, n=limit)
     t_rows = per_call(replay, W, C, ctx, ms, outs, n_outs, False, n=limit)
+    six = n_outs == 6
+    sel = (ctx[six], ms[six], outs[six], n_outs[six])
+    n6 = int(six.sum())
+    t_one = {f: per_call(replay, W, C, *sel, f, n=n6) for f in (True, False)}
+    t_two = {f: per_call(replay2, W, C, *sel, f, n=n6) for f in (True, False)}
 
     measured = {}
     for workers in (1, 2):
@@ -216,6 +279,16 @@ def main() -> None:
         f"{t1:.0f} | 100% | {flops / t1:.1f} |",
         f"| training kernel, 2 workers (wall time per center) | {measured[2][0]:.0f} | "
         f"{measured[2][0] / t1:.0%} | {flops / measured[2][0]:.1f} |",
+        "",
+        f"Two centers interleaved (prototype, `replay2`), on the {n6:,} recorded centers with six "
+        "distinct outputs, against the same centers one at a time:",
+        "",
+        "| rows | one at a time (ns per center) | two interleaved | speed-up |",
+        "|---|---|---|---|",
+        f"| kept in L1/L2 | {t_one[True]:.0f} | {t_two[True]:.0f} | "
+        f"{t_one[True] / t_two[True]:.2f}x |",
+        f"| the real rows | {t_one[False]:.0f} | {t_two[False]:.0f} | "
+        f"{t_one[False] / t_two[False]:.2f}x |",
         "",
         f"2 workers: {t1 / measured[2][0]:.2f}x one. Peak of one core for float32 FMA "
         f"(AVX-512, 2 units, {a.ghz} GHz): {a.ghz * 2 * 2 * 16:.0f} GFLOP/s.",
