@@ -83,7 +83,7 @@ logger = logging.getLogger(__name__)
 #: :func:`cooccurrence`.
 PARTITION_SIZE = "64M"
 #: Seconds :func:`cluster` waits for the scheduler at an address.
-CONNECT_TIMEOUT = 10.0
+CONNECT_TIMEOUT = 5.0
 
 
 class ClusterError(OSError):
@@ -135,8 +135,9 @@ def connect(address: str, *, timeout: float = CONNECT_TIMEOUT) -> "distributed.C
         raise ClusterError(f"{address!r} is not a Dask scheduler address (HOST:PORT or "
                            f"tcp://HOST:PORT): {e}") from None
     except (OSError, TimeoutError) as e:
+        why = "" if "timed out" in str(e).lower() or not str(e) else f" ({e})"
         raise ClusterError(f"cannot reach the Dask scheduler at {address} within {timeout:g} "
-                           f"s ({e})") from None
+                           f"s{why}") from None
     except Exception as e:  # something answered, but not as a scheduler does
         raise ClusterError(f"cannot connect to a Dask scheduler at {address}: what answered "
                            f"there after {time.monotonic() - t0:.1f} s is not one "
