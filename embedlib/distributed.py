@@ -109,7 +109,9 @@ def cluster(address: str | None = None, *, n_workers: int | None = None,
         n = (os.cpu_count() or 1) if n_workers is None else \
             check_int("n_workers", n_workers, 1)
         with distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                      dashboard_address=None,
+                                      dashboard_address=None,  # no dashboard, and
+                                      # the scheduler's HTTP routes on a free port
+                                      scheduler_kwargs={"dashboard_address": ":0"},
                                       silence_logs=logging.ERROR) as lc, \
                 distributed.Client(lc) as client:
             yield client

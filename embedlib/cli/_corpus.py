@@ -19,6 +19,7 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
+from .._checks import parse_memory
 from .._atomic import check_writable, remove_temporaries
 from .._spill import remove_spill_directories
 from ..cooccur import cooccurrence
@@ -103,6 +104,9 @@ def _dask(args):
         from .. import distributed
     except ImportError as e:
         raise CLIError(f"--dask: {e}") from None
+    if args.param_partition_size is not None:
+        with reported():
+            parse_memory(args.param_partition_size, "partition_size")
     address = args.dask.strip() or None
     if address is not None and ":" not in address:
         raise CLIError(f"--dask {address}: not a Dask scheduler address (HOST:PORT or "
