@@ -222,8 +222,9 @@ def assemble(directory, shards: list, vocab: Vocab, *, source: str, sources: tup
              parameters: dict) -> int:
     """Stream the shards ``directory/shard-K`` (``shards``: what :func:`encode_partition`
     returned, in partition order) into ``directory/tokens.npy`` and ``offsets.npy``, write
-    the vocabulary and the manifest, remove the shards; the number of tokens. Run again
-    after a worker died, it writes everything anew."""
+    the vocabulary and the manifest, remove the shards (and what attempts that were killed
+    left); the number of tokens. Run again after a worker died, it writes everything
+    anew."""
     d = Path(directory)
     writers = [NpyWriter(d / TOKENS, np.int32), NpyWriter(d / OFFSETS, np.int64)]
     try:
@@ -250,8 +251,9 @@ def assemble(directory, shards: list, vocab: Vocab, *, source: str, sources: tup
                     n_replaced_lines=sum(s["replaced_lines"] for s in shards),
                     source=source, sources=sources, parameters=parameters, pruned_words=0)
     write_rest(d, stored, base, n_lines)
-    for k in range(len(shards)):
-        shutil.rmtree(d / SHARD.format(k), ignore_errors=True)
+    for p in d.iterdir():  # the shards, and the folders of attempts killed while writing
+        if p.is_dir() and p.name.lstrip(".").startswith(SHARD.split("{")[0]):
+            shutil.rmtree(p, ignore_errors=True)
     return base
 
 

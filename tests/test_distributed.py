@@ -218,29 +218,70 @@ class KillOnStart(distributed.WorkerPlugin):
     def transition(self, key, start, finish, **kwargs):
         if finish != "executing" or not str(key).startswith(self.prefix):
             return
-        if self.marker is not None:
-            try:
-                os.close(os.open(self.marker, os.O_CREAT | os.O_EXCL))
-            except FileExistsError:
-                return
-        os.kill(os.getpid(), signal.SIGKILL)
+        if self.marker is None or _first(self.marker):
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
-@pytest.mark.parametrize("prefix", ["embedlib-count-", "embedlib-encode-",
-                                    "embedlib-assemble-"])
+def _first(marker: str) -> bool:
+    """True for the first process that asks (the marker file did not exist)."""
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+        return True
+    except FileExistsError:
+        return False
+
+
+class KillMidway(distributed.WorkerPlugin):
+    """Kills its worker process (SIGKILL) in the middle of a task, once (a marker file):
+    ``"count"``: as the counting pass takes its second chunk of text; ``"encode"``: once
+    the encoding pass has written a first piece of a shard's tokens to disk."""
+
+    def __init__(self, where: str, marker: str):
+        self.where, self.marker = where, marker
+
+    def setup(self, worker):
+        from embedlib import _corpus_pass, corpus_store
+        marker = self.marker
+        if self.where == "count":
+            chunks = _corpus_pass.read_chunks
+
+            def read_chunks(*args, **kwargs):
+                for i, chunk in enumerate(chunks(*args, **kwargs)):
+                    if i == 1 and _first(marker):
+                        os.kill(os.getpid(), signal.SIGKILL)
+                    yield chunk
+            _corpus_pass.read_chunks = read_chunks
+        else:
+            write = corpus_store.NpyWriter.write
+
+            def write_then_die(self, a):
+                write(self, a)
+                if self.path.name == "tokens.npy" and self.n and "shard" in str(self.path) \
+                        and _first(marker):
+                    self.f.flush()
+                    os.kill(os.getpid(), signal.SIGKILL)
+            corpus_store.NpyWriter.write = write_then_die
+
+
+@pytest.mark.parametrize("plugin", [lambda m: KillMidway("count", m),
+                                    lambda m: KillMidway("encode", m),
+                                    lambda m: KillOnStart("embedlib-assemble-", m)],
+                         ids=["count", "encode", "assemble"])
 def test_a_worker_killed_in_a_task_is_replaced_and_the_job_completes(client, files, tmp_path,
-                                                                     prefix):
+                                                                     plugin):
     marker = tmp_path / "killed"
-    client.register_plugin(KillOnStart(prefix, str(marker)), name="kill")
+    client.register_plugin(plugin(str(marker)), name="kill")
     try:
         c = D.encode_files(files, tmp_path / "enc", client=client, min_count=2,
-                           partition_size=2000)
+                           partition_size=2000, chunk_size=256)
     finally:
         client.unregister_worker_plugin("kill")
+        client.wait_for_workers(2, timeout=60)
     assert marker.exists()  # a worker was killed
     _same_corpus(c, Corpus.from_file(files, min_count=2))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["enc", "killed"]
-    client.wait_for_workers(2, timeout=60)
+    assert sorted(p.name for p in (tmp_path / "enc").iterdir()) == sorted(
+        ["manifest.json", "tokens.npy", "offsets.npy", "counts.npy", "vocab.json"])
 
 
 def test_a_worker_killed_in_every_attempt_fails_the_job_and_writes_nothing(files, tmp_path):
