@@ -155,9 +155,14 @@ def _client(client):
             yield c
 
 
-def _result(future, what: str):
-    """The result of ``future``, with the cluster's failures as :class:`ClusterError`."""
+def _result(future, what: str, *, fetch: bool = True):
+    """The result of ``future`` (or, without ``fetch``, None once it is computed: the data
+    stays on the workers), with the cluster's failures as :class:`ClusterError`."""
     try:
+        if not fetch:
+            distributed.wait(future)
+            if future.status == "finished":
+                return None
         return future.result()
     except distributed.scheduler.KilledWorker as e:
         raise ClusterError(f"a Dask worker died each of the {e.allowed_failures + 1} times "
@@ -262,6 +267,7 @@ def _encode(client, parts, target: Path, where: str, path, *, min_count, max_voc
                   encoding_errors=encoding_errors, vocabulary="counted")
     run = os.urandom(4).hex()
     tmp = temporary_directory(target)
+    shared = str(tmp.resolve())  # what the workers are given: an absolute path
     futures = []
     try:
         counted = [client.submit(T.count_partition, p, replace=replace, threads=threads,
@@ -276,15 +282,16 @@ def _encode(client, parts, target: Path, where: str, path, *, min_count, max_voc
         summaries = client.submit(_parts_of, merged, pure=False, key=f"embedlib-parts-{run}")
         futures += [merged, vocab, summaries]
         summaries = _result(summaries, "counting the words")
+        _result(vocab, "choosing the vocabulary", fetch=False)
+        futures = [vocab]  # the partial counts are no longer needed: the workers drop them
         del counted, merged
-        _result(vocab, "choosing the vocabulary")
-        encoded = [client.submit(T.encode_partition, p, k, vocab, summaries[k], str(tmp),
+        encoded = [client.submit(T.encode_partition, p, k, vocab, summaries[k], shared,
                                  replace=replace, threads=threads, chunk_size=chunk_size,
                                  how=how, pure=False, key=f"embedlib-encode-{k}-{run}")
                    for k, p in enumerate(parts)]
         futures += encoded
         records = tuple(r for s in summaries for r in s.records)
-        done = client.submit(T.assemble, str(tmp), encoded, vocab, source=where,
+        done = client.submit(T.assemble, shared, encoded, vocab, source=where,
                              sources=records, parameters=params, pure=False,
                              key=f"embedlib-assemble-{run}")
         futures.append(done)
@@ -347,7 +354,8 @@ def cooccurrence(corpus, window: int = 10, *, client=None, weighting: str = "har
                    symmetric=check_choice("symmetric", symmetric, (True, False)),
                    include_self=check_choice("include_self", include_self, (True, False)),
                    memory_limit=None if memory_limit is None else parse_memory(memory_limit),
-                   tmp_dir=None if tmp_dir is None else check_directory("tmp_dir", tmp_dir),
+                   tmp_dir=None if tmp_dir is None else
+                   os.path.abspath(check_directory("tmp_dir", tmp_dir)),
                    workers=check_int("workers", workers, 1, 1024))
     size = parse_memory(partition_size, "partition_size")
     if corpus.n_tokens == 0:
@@ -379,7 +387,7 @@ def _cooccur(client, corpus: Corpus, ranges, options):
     futures = []
     try:
         if corpus.directory is not None:
-            where = str(corpus.directory)
+            where = str(Path(corpus.directory).resolve())
             parts = [client.submit(T.cooccur_range, where, a, b, how=how, **options,
                                    pure=False, key=f"embedlib-cooccur-{k}-{run}")
                      for k, (a, b) in enumerate(ranges)]

@@ -348,3 +348,16 @@ def test_bad_dask_options_are_one_line_errors(files, tmp_path, capsys, argv, mes
     assert err.startswith("embedlib: error: ") and err.count("\n") == 1, err
     assert message in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_starts_a_local_cluster_in_a_real_process(files, tmp_path):
+    from conftest import embedlib_process, finish
+    out = tmp_path / "enc"
+    proc = embedlib_process("encode", *files, "-o", out, "--min-count", "2", "--dask",
+                            "--partition-size", "2K")
+    status, _, err = finish(proc, timeout=150)
+    assert status == 0, err
+    lines = err.splitlines()  # what the command says, and nothing of the cluster's logs
+    assert len(lines) == 2 and lines[0].startswith("corpus ") and lines[1].startswith(
+        f"wrote {out} (encoded corpus"), err
+    _same_corpus(Corpus.load(out), Corpus.from_file(files, min_count=2))
