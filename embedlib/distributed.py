@@ -10,8 +10,10 @@ What runs where:
 * The **workers** run the tasks (:mod:`embedlib._dask_tasks`), each the local code of
   embedlib -- the same Numba kernels -- on its partition:
 
-  1. *count*: the counting pass over the files of one partition (a run of whole input
-     files of about ``partition_size`` bytes, in the order given);
+  1. *count*: the counting pass over the files of one partition (the files, in the order
+     given, cut into runs of about equal bytes, files whole: as many runs as it takes to
+     hold about ``partition_size`` bytes each, and at least one a worker thread if there
+     are that many files);
   2. *merge*: the partial counts merged pairwise, left partition before right, in a tree
      of tasks on the workers (``log2(partitions)`` levels), so that ties in the vocabulary
      are broken by first appearance as in the local pass (the earliest partition, then the
@@ -24,8 +26,9 @@ What runs where:
      directory :meth:`Corpus.load <embedlib.corpus.Corpus.load>` maps and ``embedlib
      train`` reads, nothing new about it.
 
-  :func:`cooccurrence` counts ranges of about ``partition_size`` bytes of ``tokens.npy``
-  (whole sentences) with :func:`embedlib.cooccur.cooccurrence` and sums the matrices in a
+  :func:`cooccurrence` counts ranges of whole sentences of about equal numbers of tokens
+  (at most about ``partition_size`` bytes of ``tokens.npy`` each, at least one range a
+  worker thread) with :func:`embedlib.cooccur.cooccurrence` and sums the matrices in a
   tree of tasks; only the final matrix comes to the client.
 
 The result is the local one: the same vocabulary, counts and order, the same tokens and
@@ -80,9 +83,9 @@ __all__ = ["cluster", "encode_files", "cooccurrence", "ClusterError", "PARTITION
 
 logger = logging.getLogger(__name__)
 
-#: Bytes of input a partition holds by default: of text for :func:`encode_files` (whole
-#: files, so a file larger than this is a partition of its own), of ``tokens.npy`` for
-#: :func:`cooccurrence`.
+#: Bytes of input a partition holds at most by default (about: files are not split, so a
+#: larger file is a partition of its own): of text for :func:`encode_files`, of
+#: ``tokens.npy`` for :func:`cooccurrence`.
 PARTITION_SIZE = "64M"
 #: Seconds :func:`cluster` waits for the scheduler at an address.
 CONNECT_TIMEOUT = 5.0
@@ -201,18 +204,24 @@ def _tree(client, futures: list, func, name: str):
     return futures[0]
 
 
-def _partitions(sources, size: int) -> list[list[str]]:
-    """Runs of consecutive whole files of at least ``size`` bytes each (the last one may be
-    smaller), as absolute paths."""
+def _partitions(sources, size: int, slots: int) -> list[list[str]]:
+    """The files, in order, cut into runs of about equal bytes (files are not split): about
+    as many runs as it takes for each to hold ``size`` bytes, and at least ``slots`` (the
+    tasks the cluster runs at once) if there are that many files. A run ends where the
+    next file would take it farther from its share than it is. As absolute paths."""
+    total = sum(s.size for s in sources)
+    k = max(1, min(max(-(-total // size), slots), len(sources)))
+    if k == len(sources):
+        return [[str(s.path)] for s in sources]
+    share = total / k
     parts, current, filled = [], [], 0
     for s in sources:
-        current.append(str(s.path))
-        filled += s.size
-        if filled >= size:
+        if current and abs(filled + s.size - share) > abs(filled - share):
             parts.append(current)
             current, filled = [], 0
-    if current:
-        parts.append(current)
+        current.append(str(s.path))
+        filled += s.size
+    parts.append(current)
     return parts
 
 
@@ -238,8 +247,9 @@ def encode_files(paths, directory, *, client=None, min_count: int = 5,
         As for :meth:`Corpus.from_file <embedlib.corpus.Corpus.from_file>`; the counts are
         exact (never pruned), whatever ``max_vocab_size``.
     partition_size : int or str
-        Bytes of text a partition holds (``"64M"``): whole files are grouped, in order,
-        until they reach it; a larger file is a partition of its own.
+        Bytes of text a partition holds at most, about (``"64M"``): the files, in order,
+        are cut into runs of about equal bytes, as many as that takes and at least one a
+        worker thread (files are not split: a larger file is a partition of its own).
     workers : int
         Threads each task scans with (a worker of one thread: 1).
 
@@ -254,7 +264,6 @@ def encode_files(paths, directory, *, client=None, min_count: int = 5,
     try:
         target = Path(os.fspath(directory))
         check_target(target)
-        parts = _partitions(sources, size)
         where = sources[0].name if len(sources) == 1 else \
             "the corpus files " + ", ".join(s.name for s in sources)
         path = sources[0].name if len(sources) == 1 else None
@@ -262,6 +271,7 @@ def encode_files(paths, directory, *, client=None, min_count: int = 5,
         for s in sources:
             s.close()
     with _client(client) as c:
+        parts = _partitions(sources, size, sum(c.nthreads().values()))
         stored = _encode(c, parts, target, where, path, min_count=min_count,
                          max_vocab_size=max_vocab_size, encoding_errors=encoding_errors,
                          threads=workers, chunk_size=chunk_size)
@@ -279,6 +289,7 @@ def _encode(client, parts, target: Path, where: str, path, *, min_count, max_voc
     params = dict(min_count=min_count, max_vocab_size=max_vocab_size,
                   encoding_errors=encoding_errors, vocabulary="counted")
     run = os.urandom(4).hex()
+    t0 = time.perf_counter()
     tmp = temporary_directory(target)
     shared = str(tmp.resolve())  # what the workers are given: an absolute path
     futures = []
@@ -295,7 +306,9 @@ def _encode(client, parts, target: Path, where: str, path, *, min_count, max_voc
         summaries = client.submit(_parts_of, merged, pure=False, key=f"embedlib-parts-{run}")
         futures += [merged, vocab, summaries]
         summaries = _result(summaries, "counting the words")
+        t1 = time.perf_counter()
         _result(vocab, "choosing the vocabulary", fetch=False)
+        t2 = time.perf_counter()
         futures = [vocab]  # the partial counts are no longer needed: the workers drop them
         del counted, merged
         encoded = [client.submit(T.encode_partition, p, k, vocab, summaries[k], shared,
@@ -309,12 +322,16 @@ def _encode(client, parts, target: Path, where: str, path, *, min_count, max_voc
                              key=f"embedlib-assemble-{run}")
         futures.append(done)
         _result(done, "encoding the files")
+        t3 = time.perf_counter()
         commit(tmp, target)
     except BaseException:
         client.cancel(futures)
         raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    logger.info("%s: %d partitions counted and merged in %.2f s, the vocabulary chosen in "
+                "%.2f s, encoded and assembled in %.2f s", where, len(parts), t1 - t0, t2 - t1,
+                t3 - t2)
     stored = load(target)
     stored.source = where
     stored.written = True
@@ -349,7 +366,8 @@ def cooccurrence(corpus, window: int = 10, *, client=None, weighting: str = "har
     workers : int
         Threads each task counts with.
     partition_size : int or str
-        Bytes of ``tokens.npy`` (4 a token) a range holds, in whole sentences.
+        Bytes of ``tokens.npy`` (4 a token) a range of whole sentences holds at most,
+        about; there are at least as many ranges as worker threads (and sentences).
 
     Returns
     -------
@@ -373,9 +391,10 @@ def cooccurrence(corpus, window: int = 10, *, client=None, weighting: str = "har
     size = parse_memory(partition_size, "partition_size")
     if corpus.n_tokens == 0:
         raise ValueError("the corpus has no in-vocabulary tokens: nothing to count")
-    ranges = _sentence_ranges(corpus.offsets, max(1, size // 4))
     t0 = time.perf_counter()
     with _client(client) as c:
+        ranges = _sentence_ranges(corpus.offsets, max(1, size // 4),
+                                  sum(c.nthreads().values()))
         X = _cooccur(c, corpus, ranges, options)
     logger.info("%s: co-occurrences of %d words (window %d, %s, %s): %d nonzeros in %.2f s "
                 "(%d ranges on Dask)", corpus.source or "the corpus", X.shape[0], window,
@@ -384,11 +403,13 @@ def cooccurrence(corpus, window: int = 10, *, client=None, weighting: str = "har
     return X
 
 
-def _sentence_ranges(offsets, tokens_per_range: int) -> list[tuple[int, int]]:
-    """Consecutive ranges of whole sentences of about ``tokens_per_range`` tokens each."""
+def _sentence_ranges(offsets, tokens_per_range: int, slots: int) -> list[tuple[int, int]]:
+    """Consecutive ranges of whole sentences of about equal numbers of tokens: as many as
+    it takes for each to hold about ``tokens_per_range``, and at least ``slots``."""
     n_sentences = len(offsets) - 1
     n_tokens = int(offsets[-1])
-    marks = np.arange(tokens_per_range, n_tokens, tokens_per_range, dtype=np.int64)
+    k = max(1, min(max(-(-n_tokens // tokens_per_range), slots), n_sentences))
+    marks = np.round(np.arange(1, k) * (n_tokens / k)).astype(np.int64)
     cuts = np.searchsorted(offsets, marks, side="left")
     bounds = np.unique(np.concatenate([[0], cuts, [n_sentences]]).astype(np.int64))
     return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]

@@ -115,6 +115,18 @@ def test_ties_are_broken_by_first_appearance_across_partitions(client, tmp_path)
     assert c.vocab.words == Corpus.from_file(paths, min_count=1).vocab.words
 
 
+def test_partitions_are_runs_of_whole_files_of_about_equal_bytes():
+    from types import SimpleNamespace as F
+    files = [F(size=n, path=Path(f"/f{i}")) for i, n in enumerate([5, 5, 30, 10, 10, 10, 0])]
+    names = lambda parts: [[p[2:] for p in part] for part in parts]  # noqa: E731
+    assert names(D._partitions(files, 10**9, 1)) == [["0", "1", "2", "3", "4", "5", "6"]]
+    assert names(D._partitions(files, 10**9, 2)) == [["0", "1", "2"], ["3", "4", "5", "6"]]
+    assert names(D._partitions(files, 25, 1)) == [["0", "1"], ["2"], ["3", "4"], ["5", "6"]]
+    assert len(D._partitions(files, 1, 1)) == 7 == len(D._partitions(files, 10, 100))
+    assert D._sentence_ranges(np.array([0, 3, 3, 9, 10]), 10**9, 2) == [(0, 3), (3, 4)]
+    assert D._sentence_ranges(np.array([0, 3, 3, 9, 10]), 1, 1) == [(0, 1), (1, 3), (3, 4)]
+
+
 @pytest.mark.parametrize("options", [dict(min_count=1, max_vocab_size=40),
                                      dict(min_count=3, encoding_errors="replace")])
 def test_vocabulary_options_give_the_local_vocabulary(client, files, tmp_path, options):

@@ -87,9 +87,9 @@ def _add_dask_options(p, table) -> None:
                         "process a core; --workers is then the threads of each task "
                         "(default 1)")
     table.add(g, "partition_size", "--partition-size", default=None, metavar="SIZE",
-              help="with --dask: bytes of input one task reads, e.g. 64M (encode: whole "
-                   "text files grouped in order; cooccur: whole sentences of the encoded "
-                   "tokens) (default: 64M)")
+              help="with --dask: bytes of input one task reads at most, about, e.g. 64M "
+                   "(encode: whole text files grouped in order; cooccur: whole sentences of "
+                   "the encoded tokens); at least one task a worker thread (default: 64M)")
 
 
 @contextmanager
