@@ -70,11 +70,10 @@ except ImportError:  # pragma: no cover - the extra is part of the test extra
     raise ImportError("embedlib.distributed needs Dask: pip install 'embedlib[dask]' "
                       "(dask and distributed)") from None
 
-from . import _corpus_pass as P
 from . import _dask_tasks as T
 from ._checks import check_choice, check_directory, check_int, parse_memory
 from ._encode_files import _check
-from ._errors import _SPELLING, CorpusError
+from ._errors import _SPELLING
 from .corpus import Corpus
 from .corpus_store import check_target, commit, load, temporary_directory
 
