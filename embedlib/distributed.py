@@ -188,6 +188,15 @@ def _result(future, what: str, *, fetch: bool = True):
                            "embedlib, the same version, on every worker") from None
 
 
+def _release(futures: list) -> None:
+    """Let the scheduler forget the tasks of ``futures`` (and those only they depend on):
+    what has not started does not run. (Not ``client.cancel``, which this version of the
+    scheduler fails on for the inner tasks of a tree whose futures were released.)"""
+    for f in futures:
+        f.release()
+    futures.clear()
+
+
 def _tree(client, futures: list, func, name: str):
     """Combine ``futures`` pairwise in order with ``func(left, right)`` on the workers,
     level after level, until one remains; its future."""
@@ -324,7 +333,7 @@ def _encode(client, parts, target: Path, where: str, path, *, min_count, max_voc
         t3 = time.perf_counter()
         commit(tmp, target)
     except BaseException:
-        client.cancel(futures)
+        _release(futures)
         raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -441,7 +450,7 @@ def _cooccur(client, corpus: Corpus, ranges, options):
         futures.append(total)
         X = _result(total, "counting co-occurrences")
     except BaseException:
-        client.cancel(futures)
+        _release(futures)
         raise
     X.sort_indices()
     return X

@@ -391,3 +391,22 @@ def test_the_command_starts_a_local_cluster_in_a_real_process(files, tmp_path):
     assert len(lines) == 2 and lines[0].startswith("corpus ") and lines[1].startswith(
         f"wrote {out} (encoded corpus"), err
     _same_corpus(Corpus.load(out), Corpus.from_file(files, min_count=2))
+
+
+def test_ctrl_c_stops_the_command_and_leaves_nothing(busy_corpus, tmp_path):
+    import time
+    from conftest import embedlib_process, finish
+    out = tmp_path / "X.npz"
+    proc = embedlib_process("cooccur", busy_corpus[0], "-o", out, "--window", "15",
+                            "--dask", "--partition-size", "64K")
+    deadline = time.monotonic() + 120
+    # stopped while it counts: the corpus is encoded (in a temporary directory beside the
+    # output), the sums of the ranges' matrices under way
+    while not list(tmp_path.glob(".*/corpus/manifest.json")):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    status, _, err = finish(proc, timeout=120)
+    assert status == 130 and err.endswith("embedlib: interrupted\n"), err
+    assert "Traceback" not in err and "ERROR" not in err, err
+    assert list(tmp_path.iterdir()) == []
