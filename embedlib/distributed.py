@@ -116,7 +116,9 @@ def cluster(address: str | None = None, *, n_workers: int | None = None,
                                       dashboard_address=None,  # no dashboard, and
                                       # the scheduler's HTTP routes on a free port
                                       scheduler_kwargs={"dashboard_address": ":0"},
-                                      silence_logs=logging.ERROR) as lc, \
+                                      # the errors of tasks reach the caller as
+                                      # exceptions: the workers' logs would repeat them
+                                      silence_logs=logging.CRITICAL) as lc, \
                 distributed.Client(lc) as client:
             yield client
         return

@@ -391,6 +391,14 @@ def test_the_command_starts_a_local_cluster_in_a_real_process(files, tmp_path):
     assert len(lines) == 2 and lines[0].startswith("corpus ") and lines[1].startswith(
         f"wrote {out} (encoded corpus"), err
     _same_corpus(Corpus.load(out), Corpus.from_file(files, min_count=2))
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"fine\nnot \xff fine\n")
+    status, _, err = finish(embedlib_process("encode", files[0], bad, "-o", tmp_path / "x",
+                                             "--dask"), timeout=150)
+    assert status == 1 and err == (f"embedlib: error: {bad}, line 2: bytes that are not "
+                                   "UTF-8 at column 5 (b'\\xff fi'); fix the file or pass "
+                                   "--encoding-errors replace\n"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.txt", "enc"]
 
 
 def test_ctrl_c_stops_the_command_and_leaves_nothing(busy_corpus, tmp_path):
