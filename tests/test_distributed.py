@@ -285,9 +285,10 @@ class KillMidway(distributed.WorkerPlugin):
 
 
 @pytest.mark.parametrize("plugin", [lambda m: KillMidway("count", m),
+                                    lambda m: KillOnStart("embedlib-merge-", m),
                                     lambda m: KillMidway("encode", m),
                                     lambda m: KillOnStart("embedlib-assemble-", m)],
-                         ids=["count", "encode", "assemble"])
+                         ids=["count", "merge", "encode", "assemble"])
 def test_a_worker_killed_in_a_task_is_replaced_and_the_job_completes(client, files, tmp_path,
                                                                      plugin):
     marker = tmp_path / "killed"
