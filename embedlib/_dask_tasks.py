@@ -30,6 +30,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import socket
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,11 +84,34 @@ class Vocab:
 
 
 def _reading(paths):
-    """The sources of ``paths``, opened; errors as :class:`CorpusError`."""
+    """The sources of ``paths``, opened; errors as :class:`CorpusError`. The client saw
+    the files: one that this worker does not see is not on a file system they share."""
     try:
         return P.open_sources(paths)
     except P.CorpusReadError as e:
         raise CorpusError(str(e), path=e.path, line=e.line) from None
+    except FileNotFoundError as e:
+        raise FileNotFoundError(f"{e} on the Dask worker {_host()}; the input files must be "
+                                "on a file system the client and every worker share, at "
+                                "the same path") from None
+
+
+def _host() -> str:
+    return socket.gethostname()
+
+
+def _workdir(directory, name: str) -> Path:
+    """The new folder ``directory/name``; a directory this worker does not see is not on
+    a file system it shares with the client."""
+    work = Path(directory) / name
+    try:
+        work.mkdir()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"the output's temporary directory {directory} is not found "
+                                f"on the Dask worker {_host()}; the output must be on a file "
+                                "system the client and every worker share, at the same "
+                                "path") from None
+    return work
 
 
 # ------------------------------------------------------------------------------ counting
@@ -178,7 +202,7 @@ def encode_partition(paths, k: int, vocab: Vocab, summary: Summary, directory, *
     read, lines with invalid UTF-8."""
     with spelling(how):
         sources = _reading(paths)
-        work = Path(directory) / f".{SHARD.format(k)}.{uuid.uuid4().hex}"
+        work = None
         output = None
         try:
             for s, record in zip(sources, summary.records):
@@ -186,7 +210,7 @@ def encode_partition(paths, k: int, vocab: Vocab, summary: Summary, directory, *
                     raise CorpusError(f"{s.name} changed while it was read; read it again",
                                       path=s.name)
             table = _lookup_table(vocab.words)
-            work.mkdir()
+            work = _workdir(directory, f".{SHARD.format(k)}.{uuid.uuid4().hex}")
             output = Output(work)
             try:
                 tracker = P.encode(sources, table, output, replace=replace, workers=threads,
@@ -213,7 +237,8 @@ def encode_partition(paths, k: int, vocab: Vocab, summary: Summary, directory, *
         finally:
             if output is not None:
                 output.abort()
-            shutil.rmtree(work, ignore_errors=True)
+            if work is not None:
+                shutil.rmtree(work, ignore_errors=True)
             for s in sources:
                 s.close()
 

@@ -170,6 +170,25 @@ def test_errors_of_the_files_are_those_of_the_local_pass(client, files, tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.txt"]
 
 
+def test_paths_a_worker_does_not_see_name_the_shared_file_system(files, tmp_path):
+    from embedlib import _dask_tasks as T
+    from embedlib._errors import Spelling
+    common = dict(replace=False, threads=1, chunk_size=1 << 16, how=Spelling())
+    with pytest.raises(FileNotFoundError, match="missing.txt on the Dask worker .*; the input "
+                                                "files must be on a file system the client "
+                                                "and every worker share"):
+        T.count_partition([str(tmp_path / "missing.txt")], **common)
+    part = T.count_partition([str(files[0])], **common)
+    vocab = T.choose_vocabulary(part, min_count=1, max_vocab_size=None, where="x", path=None,
+                                how=Spelling())
+    with pytest.raises(FileNotFoundError, match="the output's temporary directory .*gone is "
+                                                "not found on the Dask worker .*; the output "
+                                                "must be on a file system"):
+        T.encode_partition([str(files[0])], 0, vocab, part.parts[0], str(tmp_path / "gone"),
+                           **common)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_failed_run_keeps_the_previous_output(client, files, tmp_path):
     out = tmp_path / "enc"
     D.encode_files(files, out, client=client, min_count=2)
