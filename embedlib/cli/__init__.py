@@ -4,6 +4,7 @@
 
     embedlib encode CORPUS [CORPUS ...] -o DIR [--min-count N] [--max-vocab-size N] ...
     embedlib cooccur CORPUS_OR_DIR -o COUNTS.npz [--window N] [--memory-limit SIZE] ...
+        (both: [--dask [ADDRESS]] [--partition-size SIZE] to run on a Dask cluster)
     embedlib train sgns|cbow|glove|svd CORPUS_OR_DIR -o VECTORS [--save-model MODEL] [options]
     embedlib train glove|svd COUNTS.npz -o VECTORS [options]
     embedlib continue MODEL CORPUS [-o OUT] [--epochs N]
