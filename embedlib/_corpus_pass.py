@@ -36,10 +36,6 @@ from ._errors import spell
 #: negligible, small enough that a few chunks in flight cost little memory.
 CHUNK_SIZE = 1 << 22
 
-_NO_IDS = np.zeros(1, np.int32)
-_NO_ENDS = np.zeros(1, np.int64)
-
-
 class CorpusReadError(ValueError):
     """Raised by this module (``path``: the file, ``line``: from 1, or None);
     :mod:`embedlib.corpus_store` turns it into a CorpusError."""
@@ -345,30 +341,84 @@ class Tracker:
 
 
 # ------------------------------------------------------------------------ counting pass
-def count(sources: Sequence[Source], *, replace: bool, workers: int, chunk_size: int,
-          limit: int = 0):
-    """Count the words of ``sources``: ``(table, tracker)``, the merged table of every
-    worker (pruned to fewer than ``limit`` words if ``limit > 0``)."""
+def _scan_chunk(chunk, mode, replace, tables, t, stride):
+    """Scan one chunk (growing ``tables[t]`` and the sentence ends as needed):
+    ``(status, stats, ids, ends)``."""
+    n = chunk.n
+    ids = np.empty((n + 1) // 2, np.int32)
+    ends = np.empty(n // 32 + 16, np.int64)
+    stats = new_stats()
+    while True:
+        status = S.scan(chunk.buf, n, mode, replace, chunk.base, tables[t], ids, ends, stats,
+                        stride, t)
+        if status == S.GROW:
+            tables[t] = S.grow(tables[t])
+        elif status == S.FULL:
+            bigger = np.empty(2 * len(ends), np.int64)
+            bigger[:len(ends)] = ends
+            ends = bigger
+        else:
+            return status, stats, ids[:stats[S.S_KEPT]], ends[:stats[S.S_ENDS]]
+
+
+@dataclass
+class Counted:
+    """What the counting pass gives: the merged ``table``, the ``tracker``, and how to read
+    the ids it wrote: the token of table index ``w`` of worker ``t`` was written as
+    ``w * workers + t``, and ``where[t][w]`` is that word's index in ``table``
+    (``where[0]`` is None: worker 0's table is the merged one). ``pruned``: words were
+    pruned from some table (their ids are then lost)."""
+
+    table: S.Table
+    tracker: Tracker
+    workers: int
+    where: list
+    sizes: list
+    pruned: bool
+
+    def id_map(self, vocab_index: np.ndarray) -> np.ndarray:
+        """The array that maps the ids written to vocabulary ids (-1: dropped), given the
+        vocabulary id of each word of the merged table (-1: not kept)."""
+        k = self.workers
+        fmap = np.full(max(max(self.sizes), 1) * k, -1, np.int32)
+        for t in range(k):
+            n = self.sizes[t]
+            ids = vocab_index[:n] if t == 0 else vocab_index[self.where[t][:n]]
+            fmap[t:n * k:k] = ids
+        return fmap
+
+
+def count(sources: Sequence[Source], output, *, replace: bool, workers: int, chunk_size: int,
+          limit: int = 0) -> Counted:
+    """Count the words of ``sources``, writing each token's table index and the sentence
+    ends to ``output`` (``output.write(ids, ends)``, ``ends`` counted from the chunk's
+    first id; see :class:`Counted`). The table is pruned to fewer than ``limit`` words if
+    ``limit > 0``."""
     tables = [S.new_table(limit=limit) for _ in range(workers)]
     tracker = Tracker(sources, strict=not replace)
     pool = BufferPool(chunk_size)
 
     def work(t, chunk):
-        stats = new_stats()
-        while True:
-            status = S.scan(chunk.buf, chunk.n, S.COUNT, replace, chunk.base, tables[t],
-                            _NO_IDS, _NO_ENDS, stats)
-            if status != S.GROW:
-                return status, stats
-            tables[t] = S.grow(tables[t])
+        return _scan_chunk(chunk, S.COUNT, replace, tables, t, workers)
 
-    run(read_chunks(sources, pool), work, lambda c, r: tracker.take(c, *r), workers, pool)
+    def take(chunk, result):
+        status, stats, ids, ends = result
+        tracker.take(chunk, status, stats)
+        output.write(ids, ends)
+
+    run(read_chunks(sources, pool), work, take, workers, pool)
+    sizes = [int(t.meta[S.M_WORDS]) for t in tables]
+    pruned = any(int(t.meta[S.M_PRUNED]) for t in tables)
     table = tables[0]
+    where = [None]
     for other in tables[1:]:
+        into = np.empty(max(int(other.meta[S.M_WORDS]), 1), np.int64)
         begin = 0
-        while (begin := S.merge(table, other, begin)) >= 0:
+        while (begin := S.merge(table, other, begin, into)) >= 0:
             table = S.grow(table)
-    return table, tracker
+        where.append(into)
+    pruned = pruned or int(table.meta[S.M_PRUNED]) > 0
+    return Counted(table, tracker, workers, where, sizes, pruned)
 
 
 # ------------------------------------------------------------------------ encoding pass
@@ -378,18 +428,10 @@ def encode(sources: Sequence[Source], table: S.Table, output, *, replace: bool, 
     ``output`` (``output.write(ids, ends)``, ``ends`` counted from the chunk's first id)."""
     tracker = Tracker(sources, strict=not replace)
     pool = BufferPool(chunk_size)
+    tables = [table]
 
     def work(t, chunk):
-        n = chunk.n
-        ids = np.empty((n + 1) // 2, np.int32)
-        ends = np.empty(n // 32 + 16, np.int64)
-        while True:
-            stats = new_stats()
-            status = S.scan(chunk.buf, n, S.ENCODE, replace, chunk.base, table, ids, ends,
-                            stats)
-            if status != S.FULL:
-                return status, stats, ids[:stats[S.S_KEPT]], ends[:stats[S.S_ENDS]]
-            ends = np.empty(n + 1, np.int64)
+        return _scan_chunk(chunk, S.ENCODE, replace, tables, 0, 1)
 
     def take(chunk, result):
         status, stats, ids, ends = result

@@ -76,6 +76,46 @@ class Output:
             self.n_offsets += len(ends)
         self.n_tokens += len(ids)
 
+    def remap(self, fmap: np.ndarray) -> None:
+        """Map the ids written (table indexes of the counting pass) through ``fmap`` in
+        place (see :func:`embedlib._scan.remap`): tokens that map to -1 are dropped, the
+        sentence offsets moved accordingly."""
+        if self.writers is None:
+            self.n_tokens = S.remap(self.tokens, self.n_tokens, fmap, self.offsets,
+                                    self.n_offsets, 0, 0)
+            return
+        tw, ow = self.writers
+        tw.f.flush()
+        ow.f.flush()
+        tfd, ofd = tw.f.fileno(), ow.f.fileno()
+        head = corpus_store._NPY_HEADER
+        block = np.empty(_REMAP_BLOCK, np.int32)
+        kept_before = np.empty(_REMAP_BLOCK + 1, np.int32)
+        offs = np.empty(_REMAP_BLOCK, np.int64)
+        n_raw, n_off = self.n_tokens, ow.n
+        kept = 0
+        o = 0  # offsets done
+        for r0 in range(0, max(n_raw, 1), _REMAP_BLOCK):
+            nt = min(_REMAP_BLOCK, n_raw - r0)
+            _pread(tfd, block[:nt], head + 4 * r0)
+            w = S.remap_block(block, nt, fmap, kept_before)
+            _pwrite(tfd, block[:w], head + 4 * kept)
+            last = r0 + nt >= n_raw
+            while o < n_off:  # the offsets that fall in this block (the rest, if last)
+                m = min(len(offs), n_off - o)
+                _pread(ofd, offs[:m], head + 8 * o)
+                cut = m if last else int(np.searchsorted(offs[:m], r0 + nt, "right"))
+                offs[:cut] = kept + kept_before[offs[:cut] - r0]
+                _pwrite(ofd, offs[:cut], head + 8 * o)
+                o += cut
+                if cut < m:
+                    break
+            kept += w
+        tw.f.seek(0, os.SEEK_END)
+        tw.f.truncate(head + 4 * kept)
+        tw.n = kept
+        self.n_tokens = kept
+
     def finish(self):
         """``(tokens, offsets)`` in memory, or None after closing the files."""
         if self.writers is not None:
@@ -88,6 +128,26 @@ class Output:
         if self.writers is not None:
             for w in self.writers:
                 w.abort()
+
+
+_REMAP_BLOCK = 1 << 22  # ids mapped at a time in a file (16 MB)
+
+
+def _pread(fd: int, a: np.ndarray, at: int) -> None:
+    view = memoryview(a).cast("B")
+    got = 0
+    while got < len(view):
+        k = os.preadv(fd, [view[got:]], at + got)
+        if k <= 0:
+            raise OSError(f"{len(view) - got} bytes missing at {at + got}")
+        got += k
+
+
+def _pwrite(fd: int, a: np.ndarray, at: int) -> None:
+    view = memoryview(a).cast("B")
+    done = 0
+    while done < len(view):
+        done += os.pwrite(fd, view[done:], at + done)
 
 
 def _append(a: np.ndarray, n: int, x: np.ndarray) -> np.ndarray:
@@ -158,27 +218,46 @@ def _read(sources, min_count, max_vocab_size, given, encoding_errors, workers, c
         return made[-1]
 
     output = None
+    spill = corpus_store.IN_MEMORY_TOKENS
     try:
         try:
             first, pruned, counts = None, 0, None
             if given is None:
-                table, first = P.count(sources, replace=replace, workers=workers,
-                                       chunk_size=chunk_size,
-                                       limit=2 * max_vocab_size if max_vocab_size else 0)
+                # one pass: count, and write each token's table index; once the
+                # vocabulary is chosen, those are mapped to its ids in place
+                size = sum(s.size for s in sources)
+                output = Output(temporary() if target is not None else None,
+                                expected_tokens=min(size // 4, spill),
+                                expected_sentences=min(size // 64, spill), spill=spill,
+                                open_directory=temporary)
+                counted = P.count(sources, output, replace=replace, workers=workers,
+                                  chunk_size=chunk_size,
+                                  limit=2 * max_vocab_size if max_vocab_size else 0)
+                first = second = counted.tracker
+                table = counted.table
                 if first.tokens == 0:
                     raise CorpusError(f"{where} is empty: no tokens found", path=path)
-                words, counts, final = _choose(table, min_count, max_vocab_size, where, path)
+                words, counts, final, order = _choose(table, min_count, max_vocab_size, where,
+                                                      path)
                 pruned = int(table.meta[S.M_PRUNED])
-                del table
+                if counted.pruned:  # the ids of pruned words are lost: read the text again
+                    output.abort()
+                    output = None
+                else:
+                    vocab_index = np.full(max(int(table.meta[S.M_WORDS]), 1), -1, np.int32)
+                    vocab_index[order] = np.arange(len(order), dtype=np.int32)
+                    output.remap(counted.id_map(vocab_index))
+                del table, counted
             else:
                 words, counts = tuple(given[0]), np.asarray(given[1], np.int64)
                 final = _lookup_table(words)
-            output = Output(temporary() if target is not None else None,
-                            expected_tokens=0 if first is None else int(counts.sum()),
-                            expected_sentences=first.n_lines if first else 0,
-                            spill=corpus_store.IN_MEMORY_TOKENS, open_directory=temporary)
-            second = P.encode(sources, final, output, replace=replace, workers=workers,
-                              chunk_size=chunk_size)
+            if output is None:
+                output = Output(temporary() if target is not None else None,
+                                expected_tokens=0 if first is None else int(counts.sum()),
+                                expected_sentences=first.n_lines if first else 0,
+                                spill=spill, open_directory=temporary)
+                second = P.encode(sources, final, output, replace=replace, workers=workers,
+                                  chunk_size=chunk_size)
         except P.CorpusReadError as e:
             raise CorpusError(str(e), path=e.path, line=e.line) from None
         _check_unchanged(sources, first, second, where, path)
@@ -188,7 +267,10 @@ def _read(sources, min_count, max_vocab_size, given, encoding_errors, workers, c
                         n_replaced_lines=second.replaced_lines, source=where,
                         sources=tuple(s.record() for s in sources), parameters=params,
                         pruned_words=pruned)
+        in_memory = target is None and output.n_tokens <= spill
         arrays = output.finish()
+        if arrays is None and in_memory:  # spilled while counting, fewer tokens kept
+            arrays = tuple(np.load(output.directory / name) for name in (TOKENS, OFFSETS))
         if arrays is not None:
             stored.tokens, stored.offsets = arrays
             stored.written = True
@@ -236,22 +318,27 @@ def _check_unchanged(sources, first, second, where, path) -> None:
 
 
 def _choose(table: S.Table, min_count: int, max_vocab_size, where, path):
-    """The words (by count, ties by first occurrence), their counts and lookup table."""
+    """The words (by count, ties by first occurrence), their counts, lookup table, and
+    their indexes in ``table``."""
     n = int(table.meta[S.M_WORDS])
-    counts = table.counts[:n]
+    recs = table.recs[:n]
+    counts = recs[:, S.R_COUNT]
     keep = np.flatnonzero(counts >= min_count)
     if len(keep) == 0:
         raise CorpusError(
             f"{where}: every word occurs fewer than {min_count} times "
             f"({spell('min_count', min_count)}; {n} distinct words, the most "
             f"frequent occurs {counts.max()} times); lower {spell('min_count')}", path=path)
-    order = keep[np.lexsort((table.firsts[keep], -counts[keep]))]
+    order = keep[np.lexsort((recs[keep, S.R_FIRST], -counts[keep]))]
     if max_vocab_size is not None:
         order = order[:max_vocab_size]
-    blob = S.gather_words(table.arena, table.starts, table.lengths, order)
+    starts = np.ascontiguousarray(recs[:, S.R_START])
+    lengths = S.lengths_of(table)
+    blob = S.gather_words(table.arena, starts, lengths, order)
     words = tuple(blob.tobytes().decode("utf-8").split("\n")[:-1])
-    final = S.word_table(table.arena, table.starts[order], table.lengths[order])
-    return words, counts[order].astype(np.int64), final
+    final = S.word_table(table.arena[:int(table.meta[S.M_ARENA])], starts[order],
+                         lengths[order])
+    return words, counts[order].astype(np.int64), final, order
 
 
 def _lookup_table(words) -> S.Table:
