@@ -1,4 +1,4 @@
-"""Reading text corpora in chunks of bytes and the two passes over them (count, encode).
+"""Reading text corpora in chunks of bytes and the passes over them (count, encode).
 
 What runs where:
 
@@ -8,10 +8,12 @@ What runs where:
 * Chunk ``k`` goes to worker ``k % workers`` (a thread of its own), which runs the Numba
   kernel :func:`embedlib._scan.scan` on it without the GIL. In the counting pass each worker
   has its own hash table, so the result does not depend on timing; the tables are merged
-  at the end. In the encoding pass every worker looks words up in the one final table.
+  at the end. The counting pass also writes each token's index in its worker's table
+  (:class:`Counted` says how to map those to the merged table). The encoding pass, for a
+  given vocabulary or after pruning, looks words up in the one final table.
 * The calling thread takes the results back in chunk order: it keeps line numbers (for
-  error messages), counts the lines that held invalid UTF-8, and writes the encoded
-  tokens and sentence offsets where they go (:class:`Output`).
+  error messages), counts the lines that held invalid UTF-8, and writes the ids and
+  sentence ends where they go (``output``).
 
 At most ``2 * workers`` chunks are in flight, so memory is a few chunks plus the hash
 tables, whatever the size of the corpus.
@@ -341,11 +343,17 @@ class Tracker:
 
 
 # ------------------------------------------------------------------------ counting pass
-def _scan_chunk(chunk, mode, replace, tables, t, stride):
+def _scan_chunk(chunk, mode, replace, tables, t, stride, free):
     """Scan one chunk (growing ``tables[t]`` and the sentence ends as needed):
-    ``(status, stats, ids, ends)``."""
+    ``(status, stats, ids, ends)``; the buffer of ``ids`` is taken from the list ``free``
+    if one there is large enough (``take`` gives it back)."""
     n = chunk.n
-    ids = np.empty((n + 1) // 2, np.int32)
+    try:
+        ids = free.pop()
+    except IndexError:
+        ids = None
+    if ids is None or len(ids) < (n + 1) // 2:
+        ids = np.empty((n + 1) // 2, np.int32)
     ends = np.empty(n // 32 + 16, np.int64)
     stats = new_stats()
     while True:
@@ -398,13 +406,16 @@ def count(sources: Sequence[Source], output, *, replace: bool, workers: int, chu
     tracker = Tracker(sources, strict=not replace)
     pool = BufferPool(chunk_size)
 
+    free: list = []
+
     def work(t, chunk):
-        return _scan_chunk(chunk, S.COUNT, replace, tables, t, workers)
+        return _scan_chunk(chunk, S.COUNT, replace, tables, t, workers, free)
 
     def take(chunk, result):
         status, stats, ids, ends = result
         tracker.take(chunk, status, stats)
         output.write(ids, ends)
+        free.append(ids.base)
 
     run(read_chunks(sources, pool), work, take, workers, pool)
     sizes = [int(t.meta[S.M_WORDS]) for t in tables]
@@ -429,14 +440,16 @@ def encode(sources: Sequence[Source], table: S.Table, output, *, replace: bool, 
     tracker = Tracker(sources, strict=not replace)
     pool = BufferPool(chunk_size)
     tables = [table]
+    free: list = []
 
     def work(t, chunk):
-        return _scan_chunk(chunk, S.ENCODE, replace, tables, 0, 1)
+        return _scan_chunk(chunk, S.ENCODE, replace, tables, 0, 1, free)
 
     def take(chunk, result):
         status, stats, ids, ends = result
         tracker.take(chunk, status, stats)
         output.write(ids, ends)
+        free.append(ids.base)
 
     run(read_chunks(sources, pool), work, take, workers, pool)
     return tracker

@@ -1,11 +1,20 @@
 """Encoding text files: count the words, choose the vocabulary, write the ids.
 
 :func:`read_files` (behind :meth:`Corpus.from_file <embedlib.corpus.Corpus.from_file>`)
-counts the words of the files (``embedlib._corpus_pass.count``), chooses the
-vocabulary (by count, ties by first appearance), then encodes the tokens in a second pass
-(``embedlib._corpus_pass.encode``), writing them as they come (:class:`Output`): to
-arrays in memory, or to ``.npy`` files of :mod:`embedlib.corpus_store`, so that memory
-grows with the number of distinct words, not with the corpus.
+reads the files once (``embedlib._corpus_pass.count``): it counts the words and writes
+each token's index in the counting table as it comes (:class:`Output`), to arrays in
+memory or to ``.npy`` files of :mod:`embedlib.corpus_store`, so that memory grows with
+the number of distinct words, not with the corpus. It then chooses the vocabulary (by
+count, ties by first appearance) and maps those indexes to word ids in place
+(:meth:`Output.remap`: the tokens of dropped words removed, the sentence offsets moved).
+
+Pruning (``max_vocab_size``) drops words from the counting table while it is filled, and
+the indexes written for them with them; then, and for a given vocabulary, the tokens are
+encoded in a second pass over the text (``embedlib._corpus_pass.encode``).
+Whether the corpus ends in memory depends on the number of tokens kept, as with the
+second pass: one spilled to a temporary directory while counting (more than
+:data:`~embedlib.corpus_store.IN_MEMORY_TOKENS` tokens) is read back into memory if
+fewer are kept.
 """
 
 from __future__ import annotations
@@ -237,12 +246,12 @@ def _read(sources, min_count, max_vocab_size, given, encoding_errors, workers, c
                 table = counted.table
                 if first.tokens == 0:
                     raise CorpusError(f"{where} is empty: no tokens found", path=path)
-                words, counts, final, order = _choose(table, min_count, max_vocab_size, where,
-                                                      path)
+                words, counts, order = _choose(table, min_count, max_vocab_size, where, path)
                 pruned = int(table.meta[S.M_PRUNED])
                 if counted.pruned:  # the ids of pruned words are lost: read the text again
                     output.abort()
                     output = None
+                    final = _final_table(table, order)
                 else:
                     vocab_index = np.full(max(int(table.meta[S.M_WORDS]), 1), -1, np.int32)
                     vocab_index[order] = np.arange(len(order), dtype=np.int32)
@@ -318,8 +327,8 @@ def _check_unchanged(sources, first, second, where, path) -> None:
 
 
 def _choose(table: S.Table, min_count: int, max_vocab_size, where, path):
-    """The words (by count, ties by first occurrence), their counts, lookup table, and
-    their indexes in ``table``."""
+    """The words (by count, ties by first occurrence), their counts and their indexes in
+    ``table``."""
     n = int(table.meta[S.M_WORDS])
     recs = table.recs[:n]
     counts = recs[:, S.R_COUNT]
@@ -336,9 +345,14 @@ def _choose(table: S.Table, min_count: int, max_vocab_size, where, path):
     lengths = S.lengths_of(table)
     blob = S.gather_words(table.arena, starts, lengths, order)
     words = tuple(blob.tobytes().decode("utf-8").split("\n")[:-1])
-    final = S.word_table(table.arena[:int(table.meta[S.M_ARENA])], starts[order],
-                         lengths[order])
-    return words, counts[order].astype(np.int64), final, order
+    return words, counts[order].astype(np.int64), order
+
+
+def _final_table(table: S.Table, order: np.ndarray) -> S.Table:
+    """The lookup table of the words ``order`` of ``table`` (id = position in ``order``)."""
+    starts = table.recs[order, S.R_START]
+    return S.word_table(table.arena[:int(table.meta[S.M_ARENA])], starts,
+                        S.lengths_of(table)[order])
 
 
 def _lookup_table(words) -> S.Table:
