@@ -184,8 +184,9 @@ def scan(buf, n, mode, replace, base, table, ids, ends, stats, stride, lane):
     n_ends = stats[S_ENDS]
     slots = table.slots
     recs = table.recs
+    flat = recs.reshape(recs.size)  # record c at flat[4 * c]: no multiply by a stride
     arena = table.arena
-    mask = len(slots) - 1
+    mask = np.uint64(len(slots) - 1)  # unsigned indexes: no test for negative ones
     size = len(buf)
     k21 = np.uint64(0x2121212121212121)
     h80 = np.uint64(0x8080808080808080)
@@ -277,15 +278,15 @@ def scan(buf, n, mode, replace, base, table, ids, ends, stats, stride, lane):
                 h = mix(h, tail)
             k = make_key(finish(h, length), length)
             # the probe: one slot, one record, the bytes 8 at a time
-            j = (k >> 32) & mask
+            j = np.uint64(k >> 32) & mask
             w = -1
             while True:
                 s = slots[j]
                 if s == 0:
                     break
-                c = s - 1
-                if recs[c, 0] == k:
-                    a = recs[c, 1]
+                c4 = np.uint64(s - 1) << np.uint64(2)
+                if flat[c4] == k:
+                    a = flat[c4 + np.uint64(1)]
                     q = 0
                     same = True
                     while q + 8 <= length:
@@ -296,12 +297,12 @@ def scan(buf, n, mode, replace, base, table, ids, ends, stats, stride, lane):
                     if same and rem > 0 and (load8(arena, a + q) & tmask) != tail:
                         same = False
                     if same:
-                        w = c
+                        w = np.int64(c4 >> np.uint64(2))
                         break
-                j = (j + 1) & mask
+                j = (j + np.uint64(1)) & mask
             if mode == COUNT:
                 if w >= 0:
-                    recs[w, 2] += 1
+                    flat[4 * w + 2] += 1
                 else:
                     w = insert(table, buf, start, length, k, 1, base + start)
                     if w < 0:
