@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -85,10 +87,12 @@ class Output:
             self.n_offsets += len(ends)
         self.n_tokens += len(ids)
 
-    def remap(self, fmap: np.ndarray) -> None:
+    def remap(self, fmap: np.ndarray, workers: int = 1) -> None:
         """Map the ids written (table indexes of the counting pass) through ``fmap`` in
         place (see :func:`embedlib._scan.remap`): tokens that map to -1 are dropped, the
-        sentence offsets moved accordingly."""
+        sentence offsets moved accordingly. In files, blocks of ids are read and mapped by
+        ``workers`` threads, and written back in order (a block's ids never move past the
+        start of the next one, so the blocks still to read are intact)."""
         if self.writers is None:
             self.n_tokens = S.remap(self.tokens, self.n_tokens, fmap, self.offsets,
                                     self.n_offsets, 0, 0)
@@ -98,28 +102,51 @@ class Output:
         ow.f.flush()
         tfd, ofd = tw.f.fileno(), ow.f.fileno()
         head = corpus_store._NPY_HEADER
-        block = np.empty(_REMAP_BLOCK, np.int32)
-        kept_before = np.empty(_REMAP_BLOCK + 1, np.int32)
-        offs = np.empty(_REMAP_BLOCK, np.int64)
-        n_raw, n_off = self.n_tokens, ow.n
+        n_raw, n_off, size = self.n_tokens, ow.n, _REMAP_BLOCK
+        free: list = []
+
+        def map_block(r0):
+            try:
+                block, kept_before = free.pop()
+            except IndexError:
+                block, kept_before = np.empty(size, np.int32), np.empty(size + 1, np.int32)
+            nt = min(size, n_raw - r0)
+            _pread(tfd, block[:nt], head + 4 * r0)
+            return r0, nt, block, kept_before, S.remap_block(block, nt, fmap, kept_before)
+
+        offs = np.empty(size, np.int64)
         kept = 0
         o = 0  # offsets done
-        for r0 in range(0, max(n_raw, 1), _REMAP_BLOCK):
-            nt = min(_REMAP_BLOCK, n_raw - r0)
-            _pread(tfd, block[:nt], head + 4 * r0)
-            w = S.remap_block(block, nt, fmap, kept_before)
-            _pwrite(tfd, block[:w], head + 4 * kept)
-            last = r0 + nt >= n_raw
-            while o < n_off:  # the offsets that fall in this block (the rest, if last)
-                m = min(len(offs), n_off - o)
-                _pread(ofd, offs[:m], head + 8 * o)
-                cut = m if last else int(np.searchsorted(offs[:m], r0 + nt, "right"))
-                offs[:cut] = kept + kept_before[offs[:cut] - r0]
-                _pwrite(ofd, offs[:cut], head + 8 * o)
-                o += cut
-                if cut < m:
-                    break
-            kept += w
+        pending: deque = deque()
+        starts = iter(range(0, max(n_raw, 1), size))
+        with ThreadPoolExecutor(workers, thread_name_prefix="embedlib-remap") as ex:
+            try:
+                for r0 in starts:
+                    pending.append(ex.submit(map_block, r0))
+                    if len(pending) >= 2 * workers:
+                        break
+                while pending:
+                    r0, nt, block, kept_before, w = pending.popleft().result()
+                    _pwrite(tfd, block[:w], head + 4 * kept)
+                    last = r0 + nt >= n_raw
+                    while o < n_off:  # the offsets that fall in this block (all, if last)
+                        m = min(len(offs), n_off - o)
+                        _pread(ofd, offs[:m], head + 8 * o)
+                        cut = m if last else int(np.searchsorted(offs[:m], r0 + nt, "right"))
+                        offs[:cut] = kept + kept_before[offs[:cut] - r0]
+                        _pwrite(ofd, offs[:cut], head + 8 * o)
+                        o += cut
+                        if cut < m:
+                            break
+                    kept += w
+                    free.append((block, kept_before))
+                    for r0 in starts:
+                        pending.append(ex.submit(map_block, r0))
+                        break
+            except BaseException:
+                for f in pending:
+                    f.cancel()
+                raise
         tw.f.seek(0, os.SEEK_END)
         tw.f.truncate(head + 4 * kept)
         tw.n = kept
@@ -139,7 +166,7 @@ class Output:
                 w.abort()
 
 
-_REMAP_BLOCK = 1 << 22  # ids mapped at a time in a file (16 MB)
+_REMAP_BLOCK = 1 << 20  # ids mapped at a time in a file (4 MB; 2 blocks a worker in flight)
 
 
 def _pread(fd: int, a: np.ndarray, at: int) -> None:
@@ -255,7 +282,7 @@ def _read(sources, min_count, max_vocab_size, given, encoding_errors, workers, c
                 else:
                     vocab_index = np.full(max(int(table.meta[S.M_WORDS]), 1), -1, np.int32)
                     vocab_index[order] = np.arange(len(order), dtype=np.int32)
-                    output.remap(counted.id_map(vocab_index))
+                    output.remap(counted.id_map(vocab_index), workers)
                 del table, counted
             else:
                 words, counts = tuple(given[0]), np.asarray(given[1], np.int64)
