@@ -15,10 +15,10 @@ whole child processes, alternating, ``--rounds`` times:
   given: build it with ``gcc -O3 -march=native -pthread word2vec.c -lm``);
 
 then one epoch of skip-gram from the encoded directory (``embedlib train sgns DIR -o
-v.npz --epochs 1 --workers 2``; not with ``--no-epoch``). Time is wall time of the child, memory its peak resident
-set (``ru_maxrss`` from ``os.wait4``) and, for the epoch, its peak ``RssAnon`` (anonymous
-memory, sampled every 50 ms from ``/proc/PID/status``: the pages of the memory-mapped
-corpus are page cache and not counted there). The load average before each run is kept.
+v.npz --epochs 1 --workers 2``; not with ``--no-epoch``). Time is wall time of the child,
+memory its peak resident set (``VmHWM``) and peak ``RssAnon`` (anonymous memory), both
+sampled every 50 ms from ``/proc/PID/status`` (the pages of a memory-mapped corpus are
+page cache and not counted in ``RssAnon``). The load average before each run is kept.
 The table gives the best of the rounds and the ratios to gensim. Not a test.
 """
 

@@ -37,8 +37,8 @@ from numba.extending import intrinsic
 from ._jit import EXACT, INLINE
 
 __all__ = ["Table", "new_table", "grow", "merge", "word_table", "gather_words", "find",
-           "add", "insert", "hash_bytes", "load8", "mix", "finish", "make_key",
-           "M_WORDS", "M_PRUNED", "R_KEY", "R_START", "R_COUNT", "R_FIRST"]
+           "add", "insert", "hash_bytes", "load8", "mix", "finish", "make_key", "lengths_of",
+           "M_WORDS", "M_ARENA", "M_PRUNED", "R_KEY", "R_START", "R_COUNT", "R_FIRST", "SLACK"]
 
 # meta of a table
 M_WORDS = 0

@@ -130,7 +130,8 @@ def test_the_pass_gives_what_lines_and_str_split_give(tmp_path, data, min_count,
     np.testing.assert_array_equal(new.offsets, old.offsets)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(corpora(bad_bytes=False), st.integers(1, 3), st.sampled_from([1, 3, 64]),
        st.integers(1, 3), st.sampled_from([7, 4096]))
 def test_ids_mapped_in_the_file_block_by_block_are_those_mapped_in_memory(
