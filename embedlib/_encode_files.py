@@ -90,65 +90,69 @@ class Output:
     def remap(self, fmap: np.ndarray, workers: int = 1) -> None:
         """Map the ids written (table indexes of the counting pass) through ``fmap`` in
         place (see :func:`embedlib._scan.remap`): tokens that map to -1 are dropped, the
-        sentence offsets moved accordingly. In files, blocks of ids are read and mapped by
-        ``workers`` threads, and written back in order (a block's ids never move past the
-        start of the next one, so the blocks still to read are intact)."""
+        sentence offsets moved accordingly. In files, blocks of ids are read in order,
+        mapped by ``workers`` threads and written back in order (a block's ids never move
+        past the start of the next one, so the blocks still to read are intact)."""
         if self.writers is None:
             self.n_tokens = S.remap(self.tokens, self.n_tokens, fmap, self.offsets,
                                     self.n_offsets, 0, 0)
             return
         tw, ow = self.writers
         tw.f.flush()
-        ow.f.flush()
-        tfd, ofd = tw.f.fileno(), ow.f.fileno()
         head = corpus_store._NPY_HEADER
         n_raw, n_off, size = self.n_tokens, ow.n, _REMAP_BLOCK
         free: list = []
-
-        def map_block(r0):
-            try:
-                block, kept_before = free.pop()
-            except IndexError:
-                block, kept_before = np.empty(size, np.int32), np.empty(size + 1, np.int32)
-            nt = min(size, n_raw - r0)
-            _pread(tfd, block[:nt], head + 4 * r0)
-            return r0, nt, block, kept_before, S.remap_block(block, nt, fmap, kept_before)
-
         offs = np.empty(size, np.int64)
         kept = 0
         o = 0  # offsets done
         pending: deque = deque()
         starts = iter(range(0, max(n_raw, 1), size))
-        with ThreadPoolExecutor(workers, thread_name_prefix="embedlib-remap") as ex:
+
+        def submit(ex, reader) -> bool:
+            r0 = next(starts, None)
+            if r0 is None:
+                return False
+            block, kept_before = free.pop() if free else (
+                np.empty(size, np.int32), np.empty(size + 1, np.int32))
+            nt = min(size, n_raw - r0)
+            reader.seek(head + 4 * r0)
+            _read_into(reader, block[:nt])
+            pending.append((r0, nt, block, kept_before,
+                            ex.submit(S.remap_block, block, nt, fmap, kept_before)))
+            return True
+
+        with open(tw.path, "rb", buffering=0) as reader, \
+                ThreadPoolExecutor(workers, thread_name_prefix="embedlib-remap") as ex:
             try:
-                for r0 in starts:
-                    pending.append(ex.submit(map_block, r0))
-                    if len(pending) >= 2 * workers:
-                        break
+                while len(pending) < 2 * workers and submit(ex, reader):
+                    pass
                 while pending:
-                    r0, nt, block, kept_before, w = pending.popleft().result()
-                    _pwrite(tfd, block[:w], head + 4 * kept)
+                    r0, nt, block, kept_before, future = pending.popleft()
+                    w = future.result()
+                    tw.f.seek(head + 4 * kept)
+                    tw.f.write(memoryview(block[:w]).cast("B"))
                     last = r0 + nt >= n_raw
                     while o < n_off:  # the offsets that fall in this block (all, if last)
                         m = min(len(offs), n_off - o)
-                        _pread(ofd, offs[:m], head + 8 * o)
+                        ow.f.seek(head + 8 * o)
+                        _read_into(ow.f, offs[:m])
                         cut = m if last else int(np.searchsorted(offs[:m], r0 + nt, "right"))
                         offs[:cut] = kept + kept_before[offs[:cut] - r0]
-                        _pwrite(ofd, offs[:cut], head + 8 * o)
+                        ow.f.seek(head + 8 * o)
+                        ow.f.write(memoryview(offs[:cut]).cast("B"))
                         o += cut
                         if cut < m:
                             break
                     kept += w
                     free.append((block, kept_before))
-                    for r0 in starts:
-                        pending.append(ex.submit(map_block, r0))
-                        break
+                    submit(ex, reader)
             except BaseException:
-                for f in pending:
-                    f.cancel()
+                for *_, future in pending:
+                    future.cancel()
                 raise
-        tw.f.seek(0, os.SEEK_END)
         tw.f.truncate(head + 4 * kept)
+        tw.f.seek(0, os.SEEK_END)
+        ow.f.seek(0, os.SEEK_END)
         tw.n = kept
         self.n_tokens = kept
 
@@ -169,21 +173,15 @@ class Output:
 _REMAP_BLOCK = 1 << 20  # ids mapped at a time in a file (4 MB; 2 blocks a worker in flight)
 
 
-def _pread(fd: int, a: np.ndarray, at: int) -> None:
+def _read_into(f, a: np.ndarray) -> None:
+    """Fill ``a`` from the file ``f`` at its position."""
     view = memoryview(a).cast("B")
     got = 0
     while got < len(view):
-        k = os.preadv(fd, [view[got:]], at + got)
-        if k <= 0:
-            raise OSError(f"{len(view) - got} bytes missing at {at + got}")
+        k = f.readinto(view[got:])
+        if not k:
+            raise OSError(f"{f.name}: {len(view) - got} bytes missing")
         got += k
-
-
-def _pwrite(fd: int, a: np.ndarray, at: int) -> None:
-    view = memoryview(a).cast("B")
-    done = 0
-    while done < len(view):
-        done += os.pwrite(fd, view[done:], at + done)
 
 
 def _append(a: np.ndarray, n: int, x: np.ndarray) -> np.ndarray:
