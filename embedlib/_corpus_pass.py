@@ -22,6 +22,7 @@ tables, whatever the size of the corpus.
 from __future__ import annotations
 
 import os
+import queue
 import zlib
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -238,13 +239,32 @@ def _file_chunks(stream, pool: BufferPool):
 
 # ------------------------------------------------------------------------------- running
 def run(chunks: Iterator[Chunk], work, take, workers: int, pool: BufferPool,
-        depth: int = 2) -> None:
-    """``take(chunk, work(t, chunk))`` for every chunk, in order; chunk ``k`` runs on
-    worker ``t = k % workers``, at most ``depth * workers`` chunks at a time. The first
-    exception (in reading, in a worker or in ``take``; Ctrl-C too) stops everything: the
-    chunks not started are cancelled, the running ones finished, then it propagates."""
-    executors = [ThreadPoolExecutor(1, thread_name_prefix=f"embedlib-corpus-{t}")
-                 for t in range(workers)]
+        depth: int = 2, fixed: bool = True) -> None:
+    """``take(chunk, work(t, chunk))`` for every chunk, in order, at most ``depth *
+    workers`` chunks at a time, on ``workers`` threads. With ``fixed``, chunk ``k`` runs on
+    worker ``t = k % workers``; otherwise on whichever thread is free, ``t`` being one of
+    ``0..workers-1`` that no other chunk running holds (so that a worker slowed down by
+    other work on the machine does not hold the others up; ``work`` must then give the
+    same result whichever ``t`` runs it). The first exception (in reading, in a worker or
+    in ``take``; Ctrl-C too) stops everything: the chunks not started are cancelled, the
+    running ones finished, then it propagates."""
+    if fixed:
+        executors = [ThreadPoolExecutor(1, thread_name_prefix=f"embedlib-corpus-{t}")
+                     for t in range(workers)]
+    else:
+        shared = ThreadPoolExecutor(workers, thread_name_prefix="embedlib-corpus")
+        executors = [shared]
+        lanes: queue.SimpleQueue = queue.SimpleQueue()
+        for t in range(workers):
+            lanes.put(t)
+        inner = work
+
+        def work(_, chunk):  # noqa: F811  (a lane of its own while it runs)
+            t = lanes.get()
+            try:
+                return inner(t, chunk)
+            finally:
+                lanes.put(t)
     pending: deque = deque()
 
     def settle():
@@ -256,7 +276,7 @@ def run(chunks: Iterator[Chunk], work, take, workers: int, pool: BufferPool,
     try:
         for k, chunk in enumerate(chunks):
             t = k % workers
-            pending.append((chunk, executors[t].submit(work, t, chunk)))
+            pending.append((chunk, executors[t % len(executors)].submit(work, t, chunk)))
             while len(pending) >= depth * workers:
                 settle()
         while pending:
@@ -417,7 +437,10 @@ def count(sources: Sequence[Source], output, *, replace: bool, workers: int, chu
         output.write(ids, ends)
         free.append(ids.base)
 
-    run(read_chunks(sources, pool), work, take, workers, pool)
+    # which worker counts which chunk changes the tables, not the merged counts and first
+    # occurrences (nor the ids, mapped through the merged table), but it changes what
+    # pruning drops: with a limit, chunk k goes to worker k % workers
+    run(read_chunks(sources, pool), work, take, workers, pool, fixed=limit > 0)
     sizes = [int(t.meta[S.M_WORDS]) for t in tables]
     pruned = any(int(t.meta[S.M_PRUNED]) for t in tables)
     table = tables[0]
@@ -451,5 +474,5 @@ def encode(sources: Sequence[Source], table: S.Table, output, *, replace: bool, 
         output.write(ids, ends)
         free.append(ids.base)
 
-    run(read_chunks(sources, pool), work, take, workers, pool)
+    run(read_chunks(sources, pool), work, take, workers, pool, fixed=False)
     return tracker
