@@ -127,17 +127,17 @@ def load8(typingctx, arr, idx):
 
 @numba.njit(**INLINE)
 def mix(h, w):
-    """The hash ``h`` after one more 8-byte block ``w``."""
-    h = (h ^ w) * H_MUL
-    return h ^ (h >> np.uint64(32))
+    """The hash ``h`` after one more 8-byte block ``w`` (one multiply: the short chain of
+    operations before the table is probed is what the scanner waits on)."""
+    return (h ^ w) * H_MUL
 
 
 @numba.njit(**INLINE)
 def finish(h, length):
-    """The hash of a word of ``length`` bytes whose blocks gave ``h``."""
-    h = (h ^ np.uint64(length)) * H_MUL2
-    h = h ^ (h >> np.uint64(29))
-    return h * H_MUL
+    """The hash of a word of ``length`` bytes whose blocks gave ``h``: the high bits of
+    the blocks' product folded down, the length added, multiplied again (the table uses
+    the high 32 bits)."""
+    return ((h ^ (h >> np.uint64(29))) ^ np.uint64(length)) * H_MUL2
 
 
 @numba.njit(**INLINE)
