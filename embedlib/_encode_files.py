@@ -102,7 +102,8 @@ class Output:
         head = corpus_store._NPY_HEADER
         n_raw, n_off, size = self.n_tokens, ow.n, _REMAP_BLOCK
         free: list = []
-        offs = np.empty(size, np.int64)
+        offs = np.empty(_OFFSET_PIECE, np.int64)  # offsets o.. are offs[lo:hi]
+        lo = hi = 0
         kept = 0
         o = 0  # offsets done
         pending: deque = deque()
@@ -133,15 +134,20 @@ class Output:
                     tw.f.write(memoryview(block[:w]).cast("B"))
                     last = r0 + nt >= n_raw
                     while o < n_off:  # the offsets that fall in this block (all, if last)
-                        m = min(len(offs), n_off - o)
+                        if lo == hi:  # offsets o.. read once, a piece at a time
+                            hi = min(len(offs), n_off - o)
+                            lo = 0
+                            ow.f.seek(head + 8 * o)
+                            _read_into(ow.f, offs[:hi])
+                        piece = offs[lo:hi]
+                        cut = len(piece) if last else \
+                            int(np.searchsorted(piece, r0 + nt, "right"))
+                        piece[:cut] = kept + kept_before[piece[:cut] - r0]
                         ow.f.seek(head + 8 * o)
-                        _read_into(ow.f, offs[:m])
-                        cut = m if last else int(np.searchsorted(offs[:m], r0 + nt, "right"))
-                        offs[:cut] = kept + kept_before[offs[:cut] - r0]
-                        ow.f.seek(head + 8 * o)
-                        ow.f.write(memoryview(offs[:cut]).cast("B"))
+                        ow.f.write(memoryview(piece[:cut]).cast("B"))
                         o += cut
-                        if cut < m:
+                        lo += cut
+                        if lo < hi:
                             break
                     kept += w
                     free.append((block, kept_before))
@@ -171,6 +177,7 @@ class Output:
 
 
 _REMAP_BLOCK = 1 << 20  # ids mapped at a time in a file (4 MB; 2 blocks a worker in flight)
+_OFFSET_PIECE = 1 << 16  # sentence offsets read at a time when they are mapped (512 kB)
 
 
 def _read_into(f, a: np.ndarray) -> None:

@@ -137,8 +137,8 @@ def test_the_pass_gives_what_lines_and_str_split_give(tmp_path, data, min_count,
 def test_ids_mapped_in_the_file_block_by_block_are_those_mapped_in_memory(
         tmp_path, data, min_count, block, workers, chunk_size):
     """The counting pass writes table indexes, mapped to vocabulary ids in place: in a file
-    ``block`` ids at a time (sentence offsets falling anywhere in the blocks), in memory at
-    once; both give the reference's sentences."""
+    ``block`` ids at a time (sentence offsets, read a few at a time, falling anywhere in
+    the blocks), in memory at once; both give the reference's sentences."""
     import shutil
 
     import embedlib._encode_files as E
@@ -150,13 +150,13 @@ def test_ids_mapped_in_the_file_block_by_block_are_those_mapped_in_memory(
     kept = set(words)
     out = tmp_path / "enc"
     shutil.rmtree(out, ignore_errors=True)
-    saved = E._REMAP_BLOCK
-    E._REMAP_BLOCK = block
+    saved = E._REMAP_BLOCK, E._OFFSET_PIECE
+    E._REMAP_BLOCK, E._OFFSET_PIECE = block, max(1, block // 2)
     try:
         c = Corpus.from_file(path, min_count=min_count, workers=workers,
                              chunk_size=chunk_size, directory=out)
     finally:
-        E._REMAP_BLOCK = saved
+        E._REMAP_BLOCK, E._OFFSET_PIECE = saved
     m = Corpus.from_file(path, min_count=min_count, workers=workers, chunk_size=chunk_size)
     assert c.directory is not None and m.directory is None
     assert c.vocab.words == m.vocab.words == tuple(words)
