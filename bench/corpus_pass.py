@@ -1,7 +1,7 @@
 """The corpus pass at scale: embedlib encode against gensim's and the C tool's vocabulary pass.
 
     python bench/corpus_pass.py [--sizes 1 10 100] [--rounds 2] [--word2vec PATH]
-                                [--main PATH] [--out bench/results/corpus_pass.md]
+                                [--main PATH] [--no-epoch] [--out bench/results/corpus_pass.md]
 
 The NLTK mix is repeated 1, 10 (and 100) times into plain text files in a temporary folder
 (gensim's ``corpus_file`` reads plain text only), removed at the end. Each size runs, as
@@ -15,10 +15,10 @@ whole child processes, alternating, ``--rounds`` times:
   given: build it with ``gcc -O3 -march=native -pthread word2vec.c -lm``);
 
 then one epoch of skip-gram from the encoded directory (``embedlib train sgns DIR -o
-v.npz --epochs 1 --workers 2``). Time is wall time of the child, memory its peak resident
-set (``ru_maxrss`` from ``os.wait4``) and, for the epoch, its peak ``RssAnon`` (anonymous
-memory, sampled every 50 ms from ``/proc/PID/status``: the pages of the memory-mapped
-corpus are page cache and not counted there). The load average before each run is kept.
+v.npz --epochs 1 --workers 2``; not with ``--no-epoch``). Time is wall time of the child,
+memory its peak resident set (``VmHWM``) and peak ``RssAnon`` (anonymous memory), both
+sampled every 50 ms from ``/proc/PID/status`` (the pages of a memory-mapped corpus are
+page cache and not counted in ``RssAnon``). The load average before each run is kept.
 The table gives the best of the rounds and the ratios to gensim. Not a test.
 """
 
@@ -93,10 +93,11 @@ def bench_size(size: int, work: Path, args, tokens_x1: int) -> list[dict]:
         for name, (argv, env) in cmds.items():
             rows.setdefault(name, []).append(run_sampled(argv, env))
             print(size, name, rows[name][-1], flush=True)
-    epoch = [PY, "-m", "embedlib", "train", "sgns", str(work / f"enc{size}"), "-o",
-             str(work / "v.npz"), "--epochs", "1", "--workers", "2", "-q"]
-    rows["sgns epoch from DIR"] = [run_sampled(epoch)]
-    print(size, "epoch", rows["sgns epoch from DIR"][-1], flush=True)
+    if args.epoch:
+        epoch = [PY, "-m", "embedlib", "train", "sgns", str(work / f"enc{size}"), "-o",
+                 str(work / "v.npz"), "--epochs", "1", "--workers", "2", "-q"]
+        rows["sgns epoch from DIR"] = [run_sampled(epoch)]
+        print(size, "epoch", rows["sgns epoch from DIR"][-1], flush=True)
     text.unlink()
     shutil.rmtree(work / f"enc{size}", ignore_errors=True)
     best = []
@@ -127,6 +128,8 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--word2vec", type=Path, help="a word2vec.c binary")
     p.add_argument("--main", type=Path, help="a checkout of the code to compare with")
+    p.add_argument("--no-epoch", dest="epoch", action="store_false",
+                   help="skip the skip-gram epoch from the encoded directory")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "corpus_pass.md")
     args = p.parse_args(argv)
     tokens_x1 = sum(len(line.split()) for line in gzip.open(MIX, "rt", encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""Reading text corpora in chunks of bytes and the two passes over them (count, encode).
+"""Reading text corpora in chunks of bytes and the passes over them (count, encode).
 
 What runs where:
 
@@ -8,10 +8,12 @@ What runs where:
 * Chunk ``k`` goes to worker ``k % workers`` (a thread of its own), which runs the Numba
   kernel :func:`embedlib._scan.scan` on it without the GIL. In the counting pass each worker
   has its own hash table, so the result does not depend on timing; the tables are merged
-  at the end. In the encoding pass every worker looks words up in the one final table.
+  at the end. The counting pass also writes each token's index in its worker's table
+  (:class:`Counted` says how to map those to the merged table). The encoding pass, for a
+  given vocabulary or after pruning, looks words up in the one final table.
 * The calling thread takes the results back in chunk order: it keeps line numbers (for
-  error messages), counts the lines that held invalid UTF-8, and writes the encoded
-  tokens and sentence offsets where they go (:class:`Output`).
+  error messages), counts the lines that held invalid UTF-8, and writes the ids and
+  sentence ends where they go (``output``).
 
 At most ``2 * workers`` chunks are in flight, so memory is a few chunks plus the hash
 tables, whatever the size of the corpus.
@@ -20,6 +22,7 @@ tables, whatever the size of the corpus.
 from __future__ import annotations
 
 import os
+import queue
 import zlib
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -35,10 +38,6 @@ from ._errors import spell
 #: Bytes read per chunk by default (4 MiB): large enough that Python's share per chunk is
 #: negligible, small enough that a few chunks in flight cost little memory.
 CHUNK_SIZE = 1 << 22
-
-_NO_IDS = np.zeros(1, np.int32)
-_NO_ENDS = np.zeros(1, np.int64)
-
 
 class CorpusReadError(ValueError):
     """Raised by this module (``path``: the file, ``line``: from 1, or None);
@@ -240,13 +239,32 @@ def _file_chunks(stream, pool: BufferPool):
 
 # ------------------------------------------------------------------------------- running
 def run(chunks: Iterator[Chunk], work, take, workers: int, pool: BufferPool,
-        depth: int = 2) -> None:
-    """``take(chunk, work(t, chunk))`` for every chunk, in order; chunk ``k`` runs on
-    worker ``t = k % workers``, at most ``depth * workers`` chunks at a time. The first
-    exception (in reading, in a worker or in ``take``; Ctrl-C too) stops everything: the
-    chunks not started are cancelled, the running ones finished, then it propagates."""
-    executors = [ThreadPoolExecutor(1, thread_name_prefix=f"embedlib-corpus-{t}")
-                 for t in range(workers)]
+        depth: int = 2, fixed: bool = True) -> None:
+    """``take(chunk, work(t, chunk))`` for every chunk, in order, at most ``depth *
+    workers`` chunks at a time, on ``workers`` threads. With ``fixed``, chunk ``k`` runs on
+    worker ``t = k % workers``; otherwise on whichever thread is free, ``t`` being one of
+    ``0..workers-1`` that no other chunk running holds (so that a worker slowed down by
+    other work on the machine does not hold the others up; ``work`` must then give the
+    same result whichever ``t`` runs it). The first exception (in reading, in a worker or
+    in ``take``; Ctrl-C too) stops everything: the chunks not started are cancelled, the
+    running ones finished, then it propagates."""
+    if fixed:
+        executors = [ThreadPoolExecutor(1, thread_name_prefix=f"embedlib-corpus-{t}")
+                     for t in range(workers)]
+    else:
+        shared = ThreadPoolExecutor(workers, thread_name_prefix="embedlib-corpus")
+        executors = [shared]
+        lanes: queue.SimpleQueue = queue.SimpleQueue()
+        for t in range(workers):
+            lanes.put(t)
+        inner = work
+
+        def work(_, chunk):  # noqa: F811  (a lane of its own while it runs)
+            t = lanes.get()
+            try:
+                return inner(t, chunk)
+            finally:
+                lanes.put(t)
     pending: deque = deque()
 
     def settle():
@@ -258,7 +276,7 @@ def run(chunks: Iterator[Chunk], work, take, workers: int, pool: BufferPool,
     try:
         for k, chunk in enumerate(chunks):
             t = k % workers
-            pending.append((chunk, executors[t].submit(work, t, chunk)))
+            pending.append((chunk, executors[t % len(executors)].submit(work, t, chunk)))
             while len(pending) >= depth * workers:
                 settle()
         while pending:
@@ -345,30 +363,96 @@ class Tracker:
 
 
 # ------------------------------------------------------------------------ counting pass
-def count(sources: Sequence[Source], *, replace: bool, workers: int, chunk_size: int,
-          limit: int = 0):
-    """Count the words of ``sources``: ``(table, tracker)``, the merged table of every
-    worker (pruned to fewer than ``limit`` words if ``limit > 0``)."""
+def _scan_chunk(chunk, mode, replace, tables, t, stride, free):
+    """Scan one chunk (growing ``tables[t]`` and the sentence ends as needed):
+    ``(status, stats, ids, ends)``; the buffer of ``ids`` is taken from the list ``free``
+    if one there is large enough (``take`` gives it back)."""
+    n = chunk.n
+    try:
+        ids = free.pop()
+    except IndexError:
+        ids = None
+    if ids is None or len(ids) < (n + 1) // 2:
+        ids = np.empty((n + 1) // 2, np.int32)
+    ends = np.empty(n // 32 + 16, np.int64)
+    stats = new_stats()
+    while True:
+        status = S.scan(chunk.buf, n, mode, replace, chunk.base, tables[t], ids, ends, stats,
+                        stride, t)
+        if status == S.GROW:
+            tables[t] = S.grow(tables[t])
+        elif status == S.FULL:
+            bigger = np.empty(2 * len(ends), np.int64)
+            bigger[:len(ends)] = ends
+            ends = bigger
+        else:
+            return status, stats, ids[:stats[S.S_KEPT]], ends[:stats[S.S_ENDS]]
+
+
+@dataclass
+class Counted:
+    """What the counting pass gives: the merged ``table``, the ``tracker``, and how to read
+    the ids it wrote: the token of table index ``w`` of worker ``t`` was written as
+    ``w * workers + t``, and ``where[t][w]`` is that word's index in ``table``
+    (``where[0]`` is None: worker 0's table is the merged one). ``pruned``: words were
+    pruned from some table (their ids are then lost)."""
+
+    table: S.Table
+    tracker: Tracker
+    workers: int
+    where: list
+    sizes: list
+    pruned: bool
+
+    def id_map(self, vocab_index: np.ndarray) -> np.ndarray:
+        """The array that maps the ids written to vocabulary ids (-1: dropped), given the
+        vocabulary id of each word of the merged table (-1: not kept)."""
+        k = self.workers
+        fmap = np.full(max(max(self.sizes), 1) * k, -1, np.int32)
+        for t in range(k):
+            n = self.sizes[t]
+            ids = vocab_index[:n] if t == 0 else vocab_index[self.where[t][:n]]
+            fmap[t:n * k:k] = ids
+        return fmap
+
+
+def count(sources: Sequence[Source], output, *, replace: bool, workers: int, chunk_size: int,
+          limit: int = 0) -> Counted:
+    """Count the words of ``sources``, writing each token's table index and the sentence
+    ends to ``output`` (``output.write(ids, ends)``, ``ends`` counted from the chunk's
+    first id; see :class:`Counted`). The table is pruned to fewer than ``limit`` words if
+    ``limit > 0``."""
     tables = [S.new_table(limit=limit) for _ in range(workers)]
     tracker = Tracker(sources, strict=not replace)
     pool = BufferPool(chunk_size)
 
-    def work(t, chunk):
-        stats = new_stats()
-        while True:
-            status = S.scan(chunk.buf, chunk.n, S.COUNT, replace, chunk.base, tables[t],
-                            _NO_IDS, _NO_ENDS, stats)
-            if status != S.GROW:
-                return status, stats
-            tables[t] = S.grow(tables[t])
+    free: list = []
 
-    run(read_chunks(sources, pool), work, lambda c, r: tracker.take(c, *r), workers, pool)
+    def work(t, chunk):
+        return _scan_chunk(chunk, S.COUNT, replace, tables, t, workers, free)
+
+    def take(chunk, result):
+        status, stats, ids, ends = result
+        tracker.take(chunk, status, stats)
+        output.write(ids, ends)
+        free.append(ids.base)
+
+    # which worker counts which chunk changes the tables, not the merged counts and first
+    # occurrences (nor the ids, mapped through the merged table), but it changes what
+    # pruning drops: with a limit, chunk k goes to worker k % workers
+    run(read_chunks(sources, pool), work, take, workers, pool, fixed=limit > 0)
+    sizes = [int(t.meta[S.M_WORDS]) for t in tables]
+    pruned = any(int(t.meta[S.M_PRUNED]) for t in tables)
     table = tables[0]
+    where = [None]
     for other in tables[1:]:
+        into = np.empty(max(int(other.meta[S.M_WORDS]), 1), np.int64)
         begin = 0
-        while (begin := S.merge(table, other, begin)) >= 0:
+        while (begin := S.merge(table, other, begin, into)) >= 0:
             table = S.grow(table)
-    return table, tracker
+        where.append(into)
+    pruned = pruned or int(table.meta[S.M_PRUNED]) > 0
+    return Counted(table, tracker, workers, where, sizes, pruned)
 
 
 # ------------------------------------------------------------------------ encoding pass
@@ -378,23 +462,17 @@ def encode(sources: Sequence[Source], table: S.Table, output, *, replace: bool, 
     ``output`` (``output.write(ids, ends)``, ``ends`` counted from the chunk's first id)."""
     tracker = Tracker(sources, strict=not replace)
     pool = BufferPool(chunk_size)
+    tables = [table]
+    free: list = []
 
     def work(t, chunk):
-        n = chunk.n
-        ids = np.empty((n + 1) // 2, np.int32)
-        ends = np.empty(n // 32 + 16, np.int64)
-        while True:
-            stats = new_stats()
-            status = S.scan(chunk.buf, n, S.ENCODE, replace, chunk.base, table, ids, ends,
-                            stats)
-            if status != S.FULL:
-                return status, stats, ids[:stats[S.S_KEPT]], ends[:stats[S.S_ENDS]]
-            ends = np.empty(n + 1, np.int64)
+        return _scan_chunk(chunk, S.ENCODE, replace, tables, 0, 1, free)
 
     def take(chunk, result):
         status, stats, ids, ends = result
         tracker.take(chunk, status, stats)
         output.write(ids, ends)
+        free.append(ids.base)
 
-    run(read_chunks(sources, pool), work, take, workers, pool)
+    run(read_chunks(sources, pool), work, take, workers, pool, fixed=False)
     return tracker

@@ -25,22 +25,26 @@ Chunks
     result does not depend on its neighbours. Line numbers and the lines that held invalid
     bytes are put together in Python from each chunk's ``stats``.
 
-The hash table of words is :mod:`embedlib._wordtable`'s.
+The hash table of words is :mod:`embedlib._wordtable`'s. The counting scan writes each
+token's record index in its table, so that the tokens are encoded from those once the
+vocabulary is chosen (:func:`remap`), without reading the text again.
 """
 
 from __future__ import annotations
 
 import numba
 import numpy as np
+from numba.cpython.unsafe.numbers import trailing_zeros
 
 from ._jit import EXACT, INLINE
-from ._wordtable import (FNV_OFFSET, FNV_PRIME, M_PRUNED, M_WORDS, Table,  # noqa: F401
-                         count_one,
-                         find, fnv, gather_words, grow, merge, new_table, word_table)
+from ._wordtable import (H_SEED, M_ARENA, M_PRUNED, M_WORDS, R_COUNT, R_FIRST,  # noqa: F401
+                         R_KEY, R_START, Table, finish, find, lengths_of,
+                         gather_words, grow, hash_bytes, insert, load8, make_key, merge, mix,
+                         new_table, word_table)
 
 __all__ = ["Table", "new_table", "grow", "scan", "merge", "word_table", "gather_words",
-           "check_encoded", "last_space", "COUNT", "ENCODE", "OK", "GROW", "BAD_UTF8", "NUL",
-           "FULL", "N_STATS"]
+           "check_encoded", "last_space", "remap", "remap_block", "COUNT", "ENCODE", "OK",
+           "GROW", "BAD_UTF8", "NUL", "FULL", "N_STATS"]
 
 # modes
 COUNT = 0
@@ -154,31 +158,47 @@ def _save(stats, pos, tokens, newlines, kept, n_ends):
 
 
 @numba.njit(**EXACT)
-def scan(buf, n, mode, replace, base, table, ids, ends, stats):
-    """Scan ``buf[stats[S_POS]:n]``: count its tokens in ``table`` (``mode == COUNT``) or
-    write the ids ``table`` gives them to ``ids`` and the number of ids written before each
-    newline to ``ends`` (``mode == ENCODE``; tokens not in the table are skipped).
+def scan(buf, n, mode, replace, base, table, ids, ends, stats, stride, lane):
+    """Scan ``buf[stats[S_POS]:n]``: count its tokens in ``table`` and write each one's
+    record index ``w`` as ``w * stride + lane`` to ``ids`` (``mode == COUNT``), or write
+    the ids ``table`` gives them to ``ids`` (``mode == ENCODE``; tokens not in the table
+    are skipped); in both modes, write the number of ids written before each newline to
+    ``ends``.
 
     ``base`` is the global byte offset of ``buf[0]`` (where first occurrences are counted
     from); ``replace`` selects what invalid UTF-8 does (see the module's docstring).
     ``ids`` needs room for ``(n + 1) // 2`` ids. Returns :data:`OK`, or a code that says
-    why it stopped (``stats`` says where); the counts in ``stats`` are those up to there.
+    why it stopped (``stats`` says where, and the counts up to there); after :data:`GROW`
+    (grow the table) and :data:`FULL` (give a larger ``ends`` holding the same first
+    ``stats[S_ENDS]`` values) call it again with the same ``stats`` to go on.
+
+    The inner loops read 8 bytes at a time: a token's bytes are ASCII other than white
+    space and control characters as long as no byte of the word has its high bit set or
+    is below ``!``, and the probe of the table is written out here, not called, so that
+    Numba adds no reference counting per token.
     """
     i = stats[S_POS]
     tokens = stats[S_TOKENS]
     newlines = stats[S_NEWLINES]
     kept = stats[S_KEPT]
     n_ends = stats[S_ENDS]
+    slots = table.slots
+    recs = table.recs
+    flat = recs.reshape(recs.size)  # record c at flat[4 * c]: no multiply by a stride
+    arena = table.arena
+    mask = np.uint64(len(slots) - 1)  # unsigned indexes: no test for negative ones
+    size = len(buf)
+    k21 = np.uint64(0x2121212121212121)
+    h80 = np.uint64(0x8080808080808080)
     while i < n:
         b = buf[i]
         if b == 32 or (b >= 9 and b <= 13):
             if b == 10:
-                if mode == ENCODE:
-                    if n_ends >= len(ends):
-                        _save(stats, i, tokens, newlines, kept, n_ends)
-                        return FULL
-                    ends[n_ends] = kept
-                    n_ends += 1
+                if n_ends >= len(ends):
+                    _save(stats, i, tokens, newlines, kept, n_ends)
+                    return FULL
+                ends[n_ends] = kept
+                n_ends += 1
                 if stats[S_CUR_BAD] != 0:
                     if newlines == 0:
                         stats[S_LEAD_BAD] = 1
@@ -189,11 +209,17 @@ def scan(buf, n, mode, replace, base, table, ids, ends, stats):
                 stats[S_LAST_NL] = i
             i += 1
             continue
-        # a token: find its end, checking and hashing its bytes
+        # a token: find its end, checking its bytes
         start = i
-        h = FNV_OFFSET
         bad = False
         while i < n:
+            if i + 8 <= n:
+                w8 = load8(buf, i)
+                m = ((w8 - k21) | w8) & h80
+                if m == 0:
+                    i += 8
+                    continue
+                i += np.int64(trailing_zeros(m)) >> 3
             b = buf[i]
             if b < 0x80:
                 if b == 32 or (b >= 9 and b <= 13):
@@ -203,13 +229,10 @@ def scan(buf, n, mode, replace, base, table, ids, ends, stats):
                     stats[S_TOKENS] = tokens
                     _newlines_before(buf, i, stats)
                     return NUL
-                h = (h ^ np.uint64(b)) * FNV_PRIME
                 i += 1
             else:
                 m = _utf8_length(buf, i, n)
                 if m > 0:
-                    for j in range(m):
-                        h = (h ^ np.uint64(buf[i + j])) * FNV_PRIME
                     i += m
                 elif replace:
                     bad = True
@@ -223,24 +246,74 @@ def scan(buf, n, mode, replace, base, table, ids, ends, stats):
         if bad:
             stats[S_CUR_BAD] = 1
             key = _cleaned(buf, start, i)
-            k0 = 0
             length = len(key)
-            h = fnv(key, 0, length)
+            k = make_key(hash_bytes(key, 0, length), length)
+            w = find(table, key, 0, length, k)
+            if w < 0 and mode == COUNT:
+                w = insert(table, key, 0, length, k, 1, base + start)
+                if w < 0:
+                    _save(stats, start, tokens, newlines, kept, n_ends)
+                    return GROW
+            elif w >= 0 and mode == COUNT:
+                recs[w, 2] += 1
         else:
-            key = buf
-            k0 = start
+            # the hash, 8 bytes at a time (the last block padded with zeros)
             length = i - start
+            h = H_SEED
+            q = 0
+            while q + 8 <= length:
+                h = mix(h, load8(buf, start + q))
+                q += 8
+            rem = length - q
+            tail = np.uint64(0)
+            tmask = np.uint64(0)
+            if rem > 0:
+                tmask = (np.uint64(1) << np.uint64(8 * rem)) - np.uint64(1)
+                p = start + q
+                if p + 8 <= size:
+                    tail = load8(buf, p) & tmask
+                else:
+                    for r in range(rem):
+                        tail |= np.uint64(buf[p + r]) << np.uint64(8 * r)
+                h = mix(h, tail)
+            k = make_key(finish(h, length), length)
+            # the probe: one slot, one record, the bytes 8 at a time
+            j = np.uint64(k >> 32) & mask
+            w = -1
+            while True:
+                s = slots[j]
+                if s == 0:
+                    break
+                c4 = np.uint64(s - 1) << np.uint64(2)
+                if flat[c4] == k:
+                    a = flat[c4 + np.uint64(1)]
+                    q = 0
+                    same = True
+                    while q + 8 <= length:
+                        if load8(arena, a + q) != load8(buf, start + q):
+                            same = False
+                            break
+                        q += 8
+                    if same and rem > 0 and (load8(arena, a + q) & tmask) != tail:
+                        same = False
+                    if same:
+                        w = np.int64(c4 >> np.uint64(2))
+                        break
+                j = (j + np.uint64(1)) & mask
+            if mode == COUNT:
+                if w >= 0:
+                    flat[4 * w + 2] += 1
+                else:
+                    w = insert(table, buf, start, length, k, 1, base + start)
+                    if w < 0:
+                        _save(stats, start, tokens, newlines, kept, n_ends)
+                        return GROW
         if mode == COUNT:
-            if count_one(table, key, k0, length, h, base + start) < 0:
-                stats[S_POS] = start
-                stats[S_TOKENS] = tokens
-                stats[S_NEWLINES] = newlines
-                return GROW
-        else:
-            w = find(table, key, k0, length, h)
-            if w >= 0:
-                ids[kept] = w
-                kept += 1
+            ids[kept] = w * stride + lane
+            kept += 1
+        elif w >= 0:
+            ids[kept] = w
+            kept += 1
         tokens += 1
     _save(stats, n, tokens, newlines, kept, n_ends)
     return OK
@@ -270,3 +343,44 @@ def check_encoded(tokens, offsets, V):
         if t < 0 or t >= V:
             return 2
     return 0
+
+
+# ------------------------------------------------------------- ids of the counting scan
+@numba.njit(**EXACT)
+def remap(tokens, nt, fmap, offsets, n_offsets, r0, k0):
+    """Encode the counting scan's ids in place: ``tokens[:nt]`` (the tokens ``r0..`` of
+    the corpus) become ``fmap[id]``, those that map to -1 (not in the vocabulary) are
+    dropped and the rest moved to the front; each of ``offsets[:n_offsets]`` (positions
+    among all tokens, at most ``r0 + nt``) becomes the number of tokens kept before it,
+    ``k0`` being the number kept before ``r0``. Returns how many of ``tokens`` were kept."""
+    w = 0
+    j = 0
+    for p in range(nt):
+        r = r0 + p
+        while j < n_offsets and offsets[j] <= r:
+            offsets[j] = k0 + w
+            j += 1
+        v = fmap[tokens[p]]
+        if v >= 0:
+            tokens[w] = v
+            w += 1
+    while j < n_offsets:
+        offsets[j] = k0 + w
+        j += 1
+    return w
+
+
+@numba.njit(**EXACT)
+def remap_block(tokens, nt, fmap, kept_before):
+    """:func:`remap` of ``tokens[:nt]`` without offsets: ``kept_before[p]`` gets the number
+    of tokens kept before ``p`` (``kept_before[nt]``: all of them, which it returns), so
+    that offsets into the block can be mapped afterwards."""
+    w = 0
+    for p in range(nt):
+        kept_before[p] = w
+        v = fmap[tokens[p]]
+        if v >= 0:
+            tokens[w] = v
+            w += 1
+    kept_before[nt] = w
+    return w

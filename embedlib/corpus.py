@@ -7,8 +7,10 @@ Python string is touched per token after encoding.
 
 Input text: one sentence (or paragraph, or document) per line, UTF-8, optionally
 gzip-compressed (``.gz``); several files make one corpus. Files are read in chunks of bytes
-by Numba kernels (``embedlib._scan``, ``embedlib._corpus_pass``), in two passes: one
-counts the words, one encodes them. Tokens are separated by ASCII white space (space, tab,
+by Numba kernels (``embedlib._scan``, ``embedlib._corpus_pass``), once: the counting pass
+also writes each token's index in the counting table, mapped to word ids once the
+vocabulary is chosen (a second pass reads the text again only after ``max_vocab_size``
+pruned the table). Tokens are separated by ASCII white space (space, tab,
 ``\\n``, ``\\r``, ``\\v``, ``\\f``), as in the C tools of word2vec and GloVe. That is
 narrower than Python's ``str.split()``, which also splits on U+001C..U+001F, U+0085,
 U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F and U+3000: here those

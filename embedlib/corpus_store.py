@@ -113,7 +113,7 @@ class NpyWriter:
         self.path = Path(path)
         self.dtype = np.dtype(dtype)
         self.n = 0
-        self.f = open(self.path, "wb")
+        self.f = open(self.path, "w+b")  # read too: the encoding pass maps ids in place
         self.f.write(_npy_header(self.dtype, 0))
 
     def write(self, a) -> None:

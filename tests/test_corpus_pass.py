@@ -130,6 +130,92 @@ def test_the_pass_gives_what_lines_and_str_split_give(tmp_path, data, min_count,
     np.testing.assert_array_equal(new.offsets, old.offsets)
 
 
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(corpora(bad_bytes=False), st.integers(1, 3), st.sampled_from([1, 3, 64]),
+       st.integers(1, 3), st.sampled_from([7, 4096]))
+def test_ids_mapped_in_the_file_block_by_block_are_those_mapped_in_memory(
+        tmp_path, data, min_count, block, workers, chunk_size):
+    """The counting pass writes table indexes, mapped to vocabulary ids in place: in a file
+    ``block`` ids at a time (sentence offsets, read a few at a time, falling anywhere in
+    the blocks), in memory at once; both give the reference's sentences."""
+    import shutil
+
+    import embedlib._encode_files as E
+    path = tmp_path / "c.txt"
+    path.write_bytes(data)
+    words, counts, sentences = reference(data, False, min_count)
+    if not words:
+        return
+    kept = set(words)
+    out = tmp_path / "enc"
+    shutil.rmtree(out, ignore_errors=True)
+    saved = E._REMAP_BLOCK, E._OFFSET_PIECE
+    E._REMAP_BLOCK, E._OFFSET_PIECE = block, max(1, block // 2)
+    try:
+        c = Corpus.from_file(path, min_count=min_count, workers=workers,
+                             chunk_size=chunk_size, directory=out)
+    finally:
+        E._REMAP_BLOCK, E._OFFSET_PIECE = saved
+    m = Corpus.from_file(path, min_count=min_count, workers=workers, chunk_size=chunk_size)
+    assert c.directory is not None and m.directory is None
+    assert c.vocab.words == m.vocab.words == tuple(words)
+    np.testing.assert_array_equal(c.tokens, m.tokens)
+    np.testing.assert_array_equal(c.offsets, m.offsets)
+    assert [c.sentence(s) for s in range(len(c))] == [[w for w in s if w in kept]
+                                                      for s in sentences]
+
+
+def test_words_are_told_apart_at_every_length_and_at_the_end_of_a_chunk(tmp_path):
+    """Words are hashed and compared 8 bytes at a time: words of every length up to 40
+    that differ only in their last byte, or only in length, stay distinct, also when a
+    chunk ends right after them."""
+    words = []
+    for n in range(1, 41):
+        stem = "x" * (n - 1)
+        words += [stem + "a", stem + "b", "y" * n]
+    text = "\n".join(" ".join(words[i:i + 7]) for i in range(0, len(words), 7)) + "\n"
+    path = tmp_path / "c.txt"
+    path.write_text(text * 3)
+    for chunk_size in (9, 41, 1 << 16):
+        for workers in (1, 2):
+            c = Corpus.from_file(path, min_count=1, chunk_size=chunk_size, workers=workers)
+            assert c.vocab.words == tuple(words)
+            assert list(c.vocab.counts) == [3] * len(words)
+            assert [w for s in range(len(c)) for w in c.sentence(s)] == words * 3
+
+
+def test_many_empty_lines_in_a_chunk_keep_every_sentence(tmp_path):
+    """More sentence ends in a chunk than the first buffer for them holds: the scan goes
+    on with a larger one (it does not count the chunk twice)."""
+    text = "a b\n" + "\n" * 3000 + "b c\n" + "\n" * 500 + "a\n"
+    path = tmp_path / "c.txt"
+    path.write_text(text)
+    for directory in (None, tmp_path / "enc"):
+        c = Corpus.from_file(path, min_count=1, chunk_size=1 << 16, directory=directory)
+        assert len(c) == 1 + 3000 + 1 + 500 + 1
+        assert list(c.vocab.counts) == [2, 2, 1] and c.vocab.words == ("a", "b", "c")
+        assert c.sentence(0) == ["a", "b"] and c.sentence(3001) == ["b", "c"]
+        assert c.sentence(3502) == ["a"] and c.n_tokens == 5
+
+
+def test_a_corpus_spilled_while_counting_is_in_memory_if_its_kept_tokens_fit(tmp_path,
+                                                                            monkeypatch):
+    """The counting pass writes every token; past IN_MEMORY_TOKENS it writes them to a
+    temporary directory. Whether the corpus stays in memory still depends on the tokens
+    kept, as before: fewer than the limit once rare words are dropped, it is in memory."""
+    import embedlib.corpus_store as CS
+    text = "a b a b a b\n" + " ".join(f"rare{i}" for i in range(200)) + "\n"
+    path = tmp_path / "c.txt"
+    path.write_text(text)
+    monkeypatch.setattr(CS, "IN_MEMORY_TOKENS", 100)
+    c = Corpus.from_file(path, min_count=2, chunk_size=64)
+    assert c.directory is None and c.vocab.words == ("a", "b")
+    assert list(c.tokens) == [0, 1] * 3 and list(c.offsets) == [0, 6, 6]
+    big = Corpus.from_file(path, min_count=1, chunk_size=64)
+    assert big.directory is not None and big.n_tokens == 206
+
+
 def test_several_files_are_one_corpus_and_lines_are_counted_per_file(tmp_path):
     (tmp_path / "a.txt").write_bytes(b"x y\nx")           # no final newline
     (tmp_path / "b.txt.gz").write_bytes(gzip.compress(b"y z\nz \xff\n"))
