@@ -122,11 +122,12 @@ def count_partition(paths, *, replace: bool, threads: int, chunk_size: int,
         sources = _reading(paths)
         try:
             try:
-                table, tracker = P.count(sources, replace=replace, workers=threads,
-                                         chunk_size=chunk_size)
+                counted = P.count(sources, _NoIds(), replace=replace, workers=threads,
+                                  chunk_size=chunk_size)
             except P.CorpusReadError as e:
                 raise CorpusError(str(e), path=e.path, line=e.line) from None
-            words, counts = _table_words(table)
+            tracker = counted.tracker
+            words, counts = _table_words(counted.table)
             summary = Summary(tracker.tokens, tracker.n_lines, tracker.replaced_lines,
                               tuple(s.record() for s in sources))
             return Partial(words, counts, (summary,))
@@ -135,14 +136,25 @@ def count_partition(paths, *, replace: bool, threads: int, chunk_size: int,
                 s.close()
 
 
+class _NoIds:
+    """Where the counting pass of a partition writes its tokens' table indexes: nowhere
+    (a partition is encoded once the vocabulary of all of them is chosen)."""
+
+    @staticmethod
+    def write(ids, ends) -> None:
+        pass
+
+
 def _table_words(table):
     """The words of a counting table in the order of their first appearance, and their
     counts (the one place that reads the table's fields, as ``_encode_files._choose``)."""
     n = int(table.meta[S.M_WORDS])
-    order = np.argsort(table.firsts[:n], kind="stable")
-    blob = S.gather_words(table.arena, table.starts, table.lengths, order)
+    recs = table.recs[:n]
+    order = np.argsort(recs[:, S.R_FIRST], kind="stable")
+    starts = np.ascontiguousarray(recs[:, S.R_START])
+    blob = S.gather_words(table.arena, starts, S.lengths_of(table), order)
     words = tuple(blob.tobytes().decode("utf-8").split("\n")[:-1])
-    return words, np.ascontiguousarray(table.counts[order], dtype=np.int64)
+    return words, np.ascontiguousarray(recs[order, S.R_COUNT], dtype=np.int64)
 
 
 def merge_partials(left: Partial, right: Partial) -> Partial:
