@@ -39,8 +39,8 @@ import numpy as np
 
 from . import _corpus_pass as P
 from . import _scan as S
-from ._encode_files import Output, _lookup_table
-from ._errors import CorpusError, Spelling, spell, spelling
+from ._encode_files import Output, _lookup_table, frequent_first
+from ._errors import CorpusError, Spelling, spelling
 from .corpus_store import (OFFSETS, TOKENS, NpyWriter, Stored, write_rest)
 
 __all__ = ["Summary", "Partial", "Vocab", "count_partition", "merge_partials",
@@ -189,16 +189,7 @@ def choose_vocabulary(partial: Partial, *, min_count: int, max_vocab_size, where
         if sum(p.tokens for p in partial.parts) == 0:
             raise CorpusError(f"{where} is empty: no tokens found", path=path)
         counts = partial.counts
-        keep = np.flatnonzero(counts >= min_count)
-        if len(keep) == 0:
-            raise CorpusError(
-                f"{where}: every word occurs fewer than {min_count} times "
-                f"({spell('min_count', min_count)}; {len(counts)} distinct words, the most "
-                f"frequent occurs {counts.max()} times); lower {spell('min_count')}",
-                path=path)
-        order = keep[np.argsort(-counts[keep], kind="stable")]  # ties: first appearance
-        if max_vocab_size is not None:
-            order = order[:max_vocab_size]
+        order = frequent_first(counts, min_count, max_vocab_size, where, path)
         words = partial.words
         return Vocab(tuple(words[i] for i in order), counts[order].astype(np.int64),
                      len(words))

@@ -46,8 +46,8 @@ import numpy as np
 
 from . import corpus_store
 from ._checks import check_int
-from ._encode_files import ENCODING_ERRORS, read_files
-from ._errors import CorpusError, spell
+from ._encode_files import ENCODING_ERRORS, frequent_first, read_files
+from ._errors import CorpusError
 from ._scan import check_encoded
 from ._text_files import _write_lines, nul_error, open_text  # noqa: F401  (part of the API)
 
@@ -336,16 +336,7 @@ class Corpus:
             raise CorpusError(f"{where} is empty: no tokens found", path=source)
         counts = np.bincount(raw, minlength=len(ids))
         words = list(ids)  # provisional id order = first appearance
-        keep = np.flatnonzero(counts >= min_count)
-        if len(keep) == 0:
-            raise CorpusError(
-                f"{where}: every word occurs fewer than {min_count} times "
-                f"({spell('min_count', min_count)}; {len(words)} distinct words, the most "
-                f"frequent occurs {counts.max()} times); lower {spell('min_count')}",
-                path=source)
-        order = keep[np.argsort(-counts[keep], kind="stable")]
-        if max_vocab_size is not None:
-            order = order[:max_vocab_size]
+        order = frequent_first(counts, min_count, max_vocab_size, where, source)
         remap = np.full(len(words), -1, dtype=np.int32)
         remap[order] = np.arange(len(order), dtype=np.int32)
         enc = remap[raw]
