@@ -387,8 +387,8 @@ def _final_table(table: S.Table, order: np.ndarray) -> S.Table:
                         S.lengths_of(table)[order])
 
 
-def frequent_first(counts: np.ndarray, min_count: int, max_vocab_size, where, path,
-                   n_words: int | None = None) -> np.ndarray:
+def frequent_first(counts: np.ndarray, min_count: int, max_vocab_size, where,
+                   path) -> np.ndarray:
     """The indexes of the words to keep, given ``counts`` in order of first appearance:
     those with at least ``min_count`` occurrences, by count, ties by first appearance, at
     most ``max_vocab_size``; the error of a corpus whose every word is rarer."""
@@ -396,8 +396,8 @@ def frequent_first(counts: np.ndarray, min_count: int, max_vocab_size, where, pa
     if len(keep) == 0:
         raise CorpusError(
             f"{where}: every word occurs fewer than {min_count} times "
-            f"({spell('min_count', min_count)}; {len(counts) if n_words is None else n_words} "
-            f"distinct words, the most frequent occurs {counts.max()} times); lower "
+            f"({spell('min_count', min_count)}; {len(counts)} distinct words"
+            f", the most frequent occurs {counts.max()} times); lower "
             f"{spell('min_count')}", path=path)
     order = keep[np.argsort(-counts[keep], kind="stable")]  # ties: first appearance
     return order if max_vocab_size is None else order[:max_vocab_size]
