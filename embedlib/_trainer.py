@@ -11,6 +11,7 @@ the callbacks.
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 import numpy as np
@@ -77,9 +78,11 @@ class EpochTrainer:
                 logger.info("%s %s", self.desc, stats)  # e.g. "word2vec epoch 1/5: loss ..."
                 model.epochs_trained_ = epoch + 1
                 if bar is not None:
-                    metric = stats._metric
-                    bar.set_postfix({"epoch": stats.epoch,
-                                     metric: f"{getattr(stats, metric):.4f}"})
+                    metric, value = stats._metric, getattr(stats, stats._metric)
+                    shown = {"epoch": stats.epoch}
+                    if math.isfinite(value):  # not "loss=nan" when the loss is not computed
+                        shown[metric] = f"{value:.4f}"
+                    bar.set_postfix(shown)
                 model._wv = None            # the vectors changed: callbacks see new ones
                 for cb in model._callbacks:
                     (cb.on_epoch_end if hasattr(cb, "on_epoch_end") else cb)(model, stats)

@@ -95,6 +95,13 @@ def test_progress_bar_only_when_verbose(planted, capsys):
     assert "word2vec" in err and "loss" in err
 
 
+def test_progress_bar_shows_no_loss_when_it_is_not_computed(planted, capsys):
+    _, corpus = planted
+    Word2Vec(vector_size=8, epochs=2, workers=1, compute_loss=False, verbose=True).fit(corpus)
+    err = capsys.readouterr().err
+    assert "epoch=2" in err and "loss" not in err and "nan" not in err
+
+
 def test_defaults_follow_the_c_tool():
     assert Word2Vec(sg=1).learning_rate == 0.025
     assert Word2Vec(sg=0).learning_rate == 0.05
