@@ -13,6 +13,14 @@ Options. Every kernel is compiled with ``cache=True`` (compiled once, then loade
   (``error_model="numpy"``), which would stop GloVe's loops from vectorizing.
 * :data:`EXACT` leaves float arithmetic as written: for counting and for costs summed in
   float64, which must not depend on how LLVM vectorizes.
+* :data:`KERNEL` is :data:`FAST` without Numba's reference counting (``_nrt=False``), for
+  a training kernel that only reads and writes the arrays it is given. Each view of a row,
+  ``C[r]``, otherwise increments and decrements the matrix's reference count with atomic
+  instructions, and with several threads all of them land on the one cache line of that
+  count, which moves between the cores at every step. In the word2vec kernel that was
+  most of what a CBOW step cost beyond its arithmetic (bench/results/cbow_profile.md).
+  Such a function cannot allocate arrays (``np.empty`` does not compile in it, nor in the
+  functions it calls), and views it makes must not outlive its arguments.
 
 Prefetch. ``prefetch(a, i)`` asks the CPU to bring the cache line holding ``a.flat[i]``
 closer (LLVM's ``llvm.prefetch``: read access, high temporal locality, data cache) and
@@ -29,12 +37,14 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["FAST", "INLINE", "FAST_DIVIDE", "EXACT", "AHEAD", "prefetch", "prefetch_span"]
+__all__ = ["FAST", "INLINE", "FAST_DIVIDE", "EXACT", "KERNEL", "AHEAD", "prefetch",
+           "prefetch_span"]
 
 FAST = dict(cache=True, nogil=True, fastmath=True)
 INLINE = dict(FAST, inline="always")
 FAST_DIVIDE = dict(FAST, error_model="numpy")
 EXACT = dict(cache=True, nogil=True)
+KERNEL = dict(FAST, _nrt=False)
 
 #: How many steps ahead kernels prefetch the memory of random accesses (a record, a row, a
 #: window): far enough for the load to arrive, near enough to stay in cache.

@@ -34,7 +34,7 @@ import numba
 import numpy as np
 
 from ._blocks import BLOCK, axpy6, distinct6, dots6, gather_scatter6, pad_outputs
-from ._jit import FAST, INLINE, prefetch_span
+from ._jit import INLINE, KERNEL, prefetch_span
 # the kernels of the other output layers and of the biases live in modules of their own;
 # they are imported here, where train_job calls them, under the names chapters call them by
 from ._sigmoid import SIG_MAX, SIG_SCALE, neg_log_sigmoid, one_minus_sigmoid  # noqa: F401
@@ -43,7 +43,8 @@ from .w2v_bias_kernels import (_checkin_biases, _checkout_biases, add_bias_score
                                cbow_bias_steps, mean_bias, sg_bias_steps)
 from .w2v_hs_kernels import (_checkin_nodes, _checkout_nodes, add_input_steps,
                              cbow_hs_update, load_path, mean_of_rows, sg_hs_update)
-from .w2v_softmax_kernels import cbow_softmax_update, softmax_output_update
+from .w2v_softmax_kernels import (cbow_softmax_target, cbow_softmax_update,  # noqa: F401
+                                  softmax_output_update)
 
 SG_NS, CBOW_NS, SG_SOFTMAX, CBOW_SOFTMAX = 0, 1, 2, 3
 
@@ -288,7 +289,7 @@ CLOCK_STRIDE = 8
 CLOCK_READ = 4096
 
 
-@numba.njit(**FAST)
+@numba.njit(**KERNEL)
 def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
     """Train on sentences ``s_begin..s_end`` of an encoded corpus.
 
@@ -424,8 +425,8 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
                     W[center, t] += grad_h[t]
                 examples += m
             elif mode == CBOW_SOFTMAX:
-                loss += cbow_softmax_update(W, C, ctx, m, center, lr, h, grad_h, scores,
-                                            cbow_exact, bias, bc)
+                loss += cbow_softmax_target(W, C, ctx, m, buf[pos:pos + 1], lr, h, grad_h,
+                                            scores, cbow_exact, bias, bc)
                 examples += 1
             if hs:
                 add_input_steps(W, ctx, m, E, sg)

@@ -65,6 +65,17 @@ def cbow_softmax_update(W, C, ctx, m, center, lr, h, grad_h, scores, cbow_exact,
                         bc):
     """CBOW with the full softmax: h = mean of the context rows predicts ``center`` (with
     ``bias``, output biases as in :func:`softmax_output_update`)."""
+    target = np.empty(1, np.int64)
+    target[0] = center
+    return cbow_softmax_target(W, C, ctx, m, target, lr, h, grad_h, scores, cbow_exact, bias,
+                               bc)
+
+
+@numba.njit(**FAST)
+def cbow_softmax_target(W, C, ctx, m, target, lr, h, grad_h, scores, cbow_exact, bias, bc):
+    """:func:`cbow_softmax_update` with the center word given as ``target[0]``, so that it
+    allocates nothing (the training kernel, which has no reference counting, passes a
+    one-word slice of its sentence)."""
     d = W.shape[1]
     inv = W.dtype.type(1.0 / m)
     for t in range(d):
@@ -74,8 +85,6 @@ def cbow_softmax_update(W, C, ctx, m, center, lr, h, grad_h, scores, cbow_exact,
             h[t] += W[ctx[i], t]
     for t in range(d):
         h[t] *= inv
-    target = np.empty(1, np.int64)
-    target[0] = center
     loss = softmax_output_update(C, h, target, 1, lr, grad_h, scores, bias, bc)
     if cbow_exact:
         for t in range(d):
