@@ -168,7 +168,7 @@ def kernel_args(model, corpus, plan, hot):
     tree = model.tree_ if model.hs else huffman_tree(np.ones(1, np.int64))  # an empty path
     data = K.Data(corpus.tokens, corpus.offsets,
                   keep_probabilities(vocab.counts, model.sample, model.subsample_formula),
-                  noise.prob, noise.alias, tree.codes, tree.points, tree.offsets)
+                  noise.packed, tree.codes, tree.points, tree.offsets)
     config = K.Config(model.mode, model.window, model.negative, bool(model.cbow_exact),
                       bool(model.tied or model._pure_hs), bool(model.compute_loss),
                       model.learning_rate, float(model.min_alpha), hot, bool(model.hs),

@@ -26,7 +26,7 @@ import numpy as np
 from ._jit import INLINE
 
 __all__ = ["keep_probabilities", "noise_distribution", "AliasTable", "splitmix64",
-           "rand_float", "rand_below", "alias_draw", "SUBSAMPLE_FORMULAS"]
+           "rand_float", "rand_below", "alias_draw", "packed_alias_draw", "SUBSAMPLE_FORMULAS"]
 
 #: The ``formula`` of :func:`keep_probabilities`: the C code's and the paper's.
 SUBSAMPLE_FORMULAS = ("c", "paper")
@@ -59,7 +59,8 @@ class AliasTable:
     """Walker's alias table for O(1) draws from a discrete distribution.
 
     Draw: pick a column ``i`` uniformly, keep it with probability ``prob[i]``, else
-    take ``alias[i]``. ``prob`` and ``alias`` are what the kernels read.
+    take ``alias[i]``. The training kernels read ``packed``, the same table in one array
+    (:func:`packed_alias_draw`).
     """
 
     def __init__(self, p):
@@ -71,6 +72,14 @@ class AliasTable:
 
     def __len__(self):
         return len(self.prob)
+
+    @property
+    def packed(self) -> np.ndarray:
+        """``prob`` and ``alias`` in one uint64 per column: ``ceil(prob * 2**24)`` in the
+        high 32 bits (the coin's threshold), ``alias`` in the low 32. A draw then reads one
+        entry instead of two, and chooses between ``i`` and the alias without a branch."""
+        threshold = np.ceil(self.prob.astype(np.float64) * 2.0 ** 24).astype(np.uint64)
+        return (threshold << np.uint64(32)) | self.alias.astype(np.uint64)
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """``n`` draws (for tests and plots; kernels draw inline)."""
@@ -144,6 +153,18 @@ def alias_draw(bits, prob, alias):
     if coin < prob[i]:
         return i
     return np.int64(alias[i])
+
+
+@numba.njit(**INLINE)
+def packed_alias_draw(bits, table):
+    """:func:`alias_draw` from :attr:`AliasTable.packed`: the same draw for the same bits.
+
+    The coin ``c / 2**24`` (``c`` the low 24 bits) is below ``prob[i]`` exactly when the
+    integer ``c`` is below ``ceil(prob[i] * 2**24)``: both sides are exact in binary."""
+    i = rand_below(bits, len(table))
+    entry = table[i]
+    alias = np.int64(entry & np.uint64(0xFFFFFFFF))
+    return i if (bits & np.uint64(0xFFFFFF)) < (entry >> np.uint64(32)) else alias
 
 
 @numba.njit(cache=True)

@@ -38,7 +38,7 @@ from ._jit import INLINE, KERNEL, prefetch_span
 # the kernels of the other output layers and of the biases live in modules of their own;
 # they are imported here, where train_job calls them, under the names chapters call them by
 from ._sigmoid import SIG_MAX, SIG_SCALE, neg_log_sigmoid, one_minus_sigmoid  # noqa: F401
-from .sampling import alias_draw, rand_below, rand_float, splitmix64
+from .sampling import packed_alias_draw, rand_below, rand_float, splitmix64
 from .w2v_bias_kernels import (_checkin_biases, _checkout_biases, add_bias_scores,
                                cbow_bias_steps, mean_bias, sg_bias_steps)
 from .w2v_hs_kernels import (_checkin_nodes, _checkout_nodes, add_input_steps,
@@ -209,7 +209,7 @@ def _row_of(w, hot, row0):
 
 
 @numba.njit(**INLINE)
-def _draw_outputs(state, center, outs, negative, noise_prob, noise_alias, hot, row0):
+def _draw_outputs(state, center, outs, negative, noise, hot, row0):
     """outs[0] = center (the positive), then ``negative`` draws from the noise table; a draw
     equal to the center is skipped, as in the C code. Returns (state, number of outputs).
     Everything is a row (see :func:`_row_of`)."""
@@ -217,7 +217,7 @@ def _draw_outputs(state, center, outs, negative, noise_prob, noise_alias, hot, r
     n_out = 1
     for _ in range(negative):
         state, bits = splitmix64(state)
-        neg = _row_of(alias_draw(bits, noise_prob, noise_alias), hot, row0)
+        neg = _row_of(packed_alias_draw(bits, noise), hot, row0)
         if neg != center:
             outs[n_out] = neg
             n_out += 1
@@ -264,10 +264,11 @@ Weights.__doc__ = """The arrays training writes: ``W`` and ``C`` (the same array
 ``S``, the inner nodes' vectors of hierarchical softmax (``syn1``; unused without it), and
 the per-word biases ``bw`` = b and ``bc`` = b~ (the same array when tied; unused without
 ``bias``)."""
-Data = namedtuple("Data", "tokens offsets keep noise_prob noise_alias path_codes path_points "
+Data = namedtuple("Data", "tokens offsets keep noise path_codes path_points "
                           "path_offsets")
 Data.__doc__ = """What every job reads and no job writes: the encoded corpus (``tokens`` and
-sentence ``offsets``), the ``keep`` probabilities of subsampling, the noise alias table, and
+sentence ``offsets``), the ``keep`` probabilities of subsampling, the ``noise`` alias table
+(``embedlib.sampling.AliasTable.packed``), and
 the Huffman tree of hierarchical softmax (``embedlib.huffman.HuffmanTree``'s ``codes``,
 ``points`` and ``offsets``)."""
 Config = namedtuple("Config", "mode window negative cbow_exact tied compute_loss alpha "
@@ -322,7 +323,7 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
     thread's private rows, from ``row0 - 1`` on.
     """
     W, C, S, bw, bc = weights
-    tokens, offsets, keep, noise_prob, noise_alias, path_codes, path_points, path_offsets = data
+    tokens, offsets, keep, noise, path_codes, path_points, path_offsets = data
     (mode, window, negative, cbow_exact, tied, compute_loss, alpha, min_alpha, hot, hs,
      bias) = config
     (row0, total, clock, slot, buf, ctx, outs, Cb, D, Wb, Wh0, Ch0, h, grad_h, scores, stats,
@@ -367,8 +368,8 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
         sg = mode == SG_NS
         n_next = 0
         if ns and n > 0:
-            state, n_next = _draw_outputs(state, buf[0], outs[0], negative, noise_prob,
-                                          noise_alias, hot, row0)
+            state, n_next = _draw_outputs(state, buf[0], outs[0], negative, noise, hot,
+                                          row0)
         for pos in range(n):
             progress = (done0 + seen + others + (pos * length) / n) / total
             lr = max(alpha - span * progress, min_alpha)
@@ -380,8 +381,8 @@ def train_job(weights, data, config, scratch, s_begin, s_end, done0, seed):
                 n_out = n_next
                 if pos + 1 < n:
                     nxt = outs[(pos + 1) & 1]
-                    state, n_next = _draw_outputs(state, buf[pos + 1], nxt, negative,
-                                                  noise_prob, noise_alias, hot, row0)
+                    state, n_next = _draw_outputs(state, buf[pos + 1], nxt, negative, noise,
+                                                  hot, row0)
                     for j in range(n_next):
                         prefetch_span(C, nxt[j] * d, d)
                     if pos + 1 + window < n:
