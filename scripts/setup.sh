@@ -38,6 +38,11 @@ else
   echo "setup: $VENV is up to date"
 fi
 
+# Bytecode for embedlib, as a regular pip install writes it: an editable install leaves it to the
+# first import, which writes nothing where PYTHONDONTWRITEBYTECODE is set, so every command would
+# compile embedlib's sources again (0.03-0.09 s of its start-up). Quick when nothing changed.
+"$VENV/bin/python" -m compileall -q embedlib >/dev/null
+
 # Matplotlib's font cache (kept outside .venv): building it can print a note on stderr, which in a
 # notebook cell fails the book build and nbval. Build it here if it is missing.
 MPLBACKEND=Agg "$VENV/bin/python" -c 'import matplotlib.pyplot' >/dev/null 2>&1
