@@ -34,6 +34,7 @@ import numba
 import numpy as np
 
 from embedlib._blocks import BLOCK, dots6, gather_scatter6
+from embedlib._jit import KERNEL
 from embedlib.w2v_hs_kernels import mean_of_rows
 from embedlib.w2v_kernels import _ns_coefficients, cbow_ns_update
 
@@ -106,20 +107,13 @@ def record_steps(tokens, offsets, keep, cum_noise, window, negative, seed, limit
     return (centers, sum_m, sum_out), ctx, ms, outs, n_outs
 
 
-@numba.njit(cache=True, fastmath=True)
-def replay(W, C, ctx, ms, outs, n_outs, fold):
+@numba.njit(**KERNEL)
+def _replay(W, C, ctx, ms, outs, n_outs, fold, h, grad_h, D, c, o, bw):
     """The CBOW negative-sampling step of the training kernel (``cbow_ns_update``, loss
     included) on the recorded rows, nothing else: no subsampling, no random numbers, no
     prefetching. With ``fold``, context row ``r`` becomes ``r % 16`` and output ``j``'s row
     ``r`` becomes ``8 j + r % 8`` (the outputs of a step stay distinct), so that the 112 rows
     used stay in L1 and L2: the step's arithmetic alone."""
-    d = W.shape[1]
-    h = np.zeros(d, np.float32)
-    grad_h = np.zeros(d, np.float32)
-    D = np.zeros((1, 12), np.float32)
-    c = np.zeros(ctx.shape[1], np.int32)
-    o = np.zeros(12, np.int32)
-    bw = np.zeros(1, np.float32)
     loss = 0.0
     for k in range(len(ms)):
         m = ms[k]
@@ -132,6 +126,16 @@ def replay(W, C, ctx, ms, outs, n_outs, fold):
     return loss
 
 
+def replay(W, C, ctx, ms, outs, n_outs, fold):
+    """:func:`_replay` with its scratch arrays (compiled as the training kernel is: without
+    reference counting, so it cannot allocate them itself)."""
+    d = W.shape[1]
+    return _replay(W, C, ctx, ms, outs, n_outs, fold, np.zeros(d, np.float32),
+                   np.zeros(d, np.float32), np.zeros((1, 12), np.float32),
+                   np.zeros(ctx.shape[1], np.int32), np.zeros(12, np.int32),
+                   np.zeros(1, np.float32))
+
+
 @numba.njit(fastmath=True, inline="always")
 def _gs(grad_h, h, C, outs, n_pad, D, i):
     d = h.shape[0]
@@ -141,8 +145,8 @@ def _gs(grad_h, h, C, outs, n_pad, D, i):
         gather_scatter6(grad_h, h, C[outs[j]], C[outs[j + 1]], C[outs[j + 2]],
                         C[outs[j + 3]], C[outs[j + 4]], C[outs[j + 5]], D[i:i+1], j)
 
-@numba.njit(cache=True, fastmath=True)
-def replay2(W, C, ctx, ms, outs, n_outs, fold):
+@numba.njit(**KERNEL)
+def _replay2(W, C, ctx, ms, outs, n_outs, fold, hA, hB, gA, gB, D, cA, cB, oA, oB):
     """A prototype of the next step for the kernel: two centers at a time (``k`` and
     ``k + half`` of the record), their steps interleaved stage by stage (the two means, the
     two blocks of dots, the two sigmoids, ...), so that the CPU overlaps two independent
@@ -150,11 +154,6 @@ def replay2(W, C, ctx, ms, outs, n_outs, fold):
     word drawn twice, and the two centers' rows may meet), so it is the speed of the idea,
     not a kernel; the same centers are replayed one at a time beside it."""
     d = W.shape[1]
-    hA = np.zeros(d, np.float32); hB = np.zeros(d, np.float32)
-    gA = np.zeros(d, np.float32); gB = np.zeros(d, np.float32)
-    D = np.zeros((2, 12), np.float32)
-    cA = np.zeros(ctx.shape[1], np.int32); cB = np.zeros(ctx.shape[1], np.int32)
-    oA = np.zeros(12, np.int32); oB = np.zeros(12, np.int32)
     half = len(ms) // 2
     loss = 0.0
     lr = np.float32(0.025)
@@ -185,6 +184,15 @@ def replay2(W, C, ctx, ms, outs, n_outs, fold):
             for t in range(d):
                 wr[t] += gB[t]
     return loss
+
+
+def replay2(W, C, ctx, ms, outs, n_outs, fold):
+    """:func:`_replay2` with its scratch arrays."""
+    d, w = W.shape[1], ctx.shape[1]
+    z = np.zeros
+    return _replay2(W, C, ctx, ms, outs, n_outs, fold, z(d, np.float32), z(d, np.float32),
+                    z(d, np.float32), z(d, np.float32), z((2, 12), np.float32),
+                    z(w, np.int32), z(w, np.int32), z(12, np.int32), z(12, np.int32))
 
 
 def per_call(f, *args, n: int, repeat: int = 5) -> float:
@@ -267,7 +275,8 @@ def main() -> None:
         f"| bytes of those rows, read and written back | {(1 + n_out) * 2 * 4 * d:,.0f} |",
         "",
         f"The step replayed on the first {limit:,} centers' recorded rows (the training "
-        "kernel's own `cbow_ns_update`, loss included), and the training kernel itself:",
+        "kernel's own `cbow_ns_update`, loss included, compiled as the kernel is: fastmath, "
+        "no reference counting), and the training kernel itself:",
         "",
         "| run | ns per center | share of the 1-worker kernel | GFLOP/s |",
         "|---|---|---|---|",
@@ -290,13 +299,23 @@ def main() -> None:
         f"| the real rows | {t_one[False]:.0f} | {t_two[False]:.0f} | "
         f"{t_one[False] / t_two[False]:.2f}x |",
         "",
+        "The kernel prefetches the next center's rows while it trains this one; the replay "
+        "does not, so on the real rows it can take longer than the kernel.",
+        "",
         f"2 workers: {t1 / measured[2][0]:.2f}x one. Peak of one core for float32 FMA "
         f"(AVX-512, 2 units, {a.ghz} GHz): {a.ghz * 2 * 2 * 16:.0f} GFLOP/s.",
         "",
     ]
     text = "\n".join(lines)
     print(text)
-    Path(a.out).write_text(text + "\n")
+    out = Path(a.out)
+    # the hand-written notes after the tables ("## Notes" on) are kept from the last run
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    notes = old[old.index("\n## Notes"):] if "\n## Notes" in old else ""
+    body = text.rstrip("\n") + "\n"
+    if notes:
+        body += "\n" + notes.lstrip("\n")
+    out.write_text(body, encoding="utf-8")
 
 
 if __name__ == "__main__":
