@@ -88,6 +88,11 @@ def pearson(x, y) -> float:
     x, y = _paired(x, y)
     if len(x) < 2 or (x == x[0]).all() or (y == y[0]).all():
         return math.nan
+    # first scaled by a power of two to a largest magnitude in [0.5, 1): exact, so the result
+    # is the same to the last bit, except that the mean of values near the smallest float
+    # (e.g. 0 and 5e-324) no longer rounds to a value that does not center them
+    x = np.ldexp(x, -np.frexp(np.abs(x).max())[1])
+    y = np.ldexp(y, -np.frexp(np.abs(y).max())[1])
     dx = x - x.mean()
     dy = y - y.mean()
     dx /= np.abs(dx).max()  # scale to avoid under/overflow in the sums of squares

@@ -53,6 +53,10 @@ def test_correlation_edge_cases():
     assert spearman([1, 2, 3], [10, 20, 1000]) == pytest.approx(1.0)  # ranks, not values
     assert math.isnan(pearson([1], [2]))
     assert math.isnan(spearman([1, 1, 1], [1, 2, 3]))
+    # values at the smallest float: their mean must not round to one that leaves them
+    # uncentered (it gave 0.408, as for [0, 0, 1, 1] without centering)
+    assert pearson([0, 0, 0, 1], [0, 0, 5e-324, 5e-324]) == pytest.approx(1 / math.sqrt(3))
+    assert pearson([1e300, 1e300, 1e300, 1.7e308], [0, 0, 1, 1]) == pytest.approx(1 / math.sqrt(3))
     with pytest.raises(ValueError, match="equal length"):
         spearman([1, 2], [1, 2, 3])
 
