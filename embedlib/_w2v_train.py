@@ -4,14 +4,17 @@ the jobs dealt to the threads, the kernels' argument bundles, and the epoch loop
 The weights are padded (rows of whole cache lines, private rows of the hot words at the
 end: :func:`init_weights`, :func:`make_room`); the corpus is cut into jobs of about
 ``batch_words`` tokens in contiguous shares, one a thread (:func:`plan_jobs`); each thread
-runs :func:`embedlib.w2v_kernels.train_job` on its jobs (:class:`Trainer`). A saved model
+runs :func:`embedlib.w2v_kernels.train_job` on its jobs, and a thread that finishes its share
+first takes jobs from the end of the others' (:class:`Trainer`). A saved model
 holds the arrays of :func:`saved_arrays`.
 """
 
 from __future__ import annotations
 
+import collections
 import math
 import os
+import threading
 
 import numpy as np
 
@@ -198,7 +201,8 @@ def kernel_args(model, corpus, plan, hot):
 
 
 class Trainer(EpochTrainer):
-    """Word2Vec's epochs: each thread runs train_job on the jobs of its share."""
+    """Word2Vec's epochs: each thread runs train_job on the jobs of its share, then on jobs
+    taken from the end of the others' shares."""
 
     desc = "word2vec"
     unit = "word"
@@ -231,10 +235,24 @@ class Trainer(EpochTrainer):
         progress = [0] * len(self.owners)
         seeds, bounds, job_tokens = self.seeds[epoch], self.bounds, self.job_tokens
 
+        shares = [collections.deque(o) for o in self.owners]
+        lock = threading.Lock()
+
+        def next_job(t):
+            """The next job of thread t's share; once it is empty, the last job of the share
+            with the most left (so that no thread idles at the end of an epoch while another
+            still has work, and each thread keeps to its own part of the corpus until then)."""
+            with lock:
+                if shares[t]:
+                    return shares[t].popleft()
+                rest = max(shares, key=len)
+                return rest.pop() if rest else None
+
         def work(t, stop):
-            done = epoch * self.share_tokens[t]
-            for j in self.owners[t]:
-                if stop.is_set():
+            done = epoch * self.share_tokens[t]  # the global clock adds the other threads'
+            while not stop.is_set():
+                j = next_job(t)
+                if j is None:
                     return
                 K.train_job(self.weights, self.data, self.config, self.scratch[t], bounds[j],
                             bounds[j + 1], float(done), seeds[j])

@@ -2,6 +2,8 @@
 whole run (its own tokens and the other threads', read from a shared clock), as the C code and
 gensim do, so that a thread that runs behind does not end on a rate of its own."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -66,5 +68,40 @@ def test_the_epochs_start_the_clock_where_the_run_stands(planted):
     trainer.run(1, 2)                            # epochs 2 and 3 of 3
     clock = trainer.scratch[0].clock
     slots = clock[::K.CLOCK_STRIDE]
-    assert list(slots) == [3 * s for s in trainer.share_tokens]
+    # each thread's slot: its share of the two epochs before, then what it did in the third
+    # (its share, or less or more when one thread took jobs from the other's)
+    for slot, share in zip(slots, trainer.share_tokens):
+        assert 2 * share <= slot <= 2 * share + len(corpus.tokens)
     assert slots.sum() == 3 * len(corpus.tokens) == trainer.scratch[0].total
+
+
+def test_a_thread_done_with_its_share_takes_jobs_from_the_end_of_the_other(planted,
+                                                                           monkeypatch):
+    """No thread idles while another has jobs left: with thread 0 slowed down, thread 1 does
+    its share, then the last jobs of thread 0's, and every job runs exactly once an epoch."""
+    _, corpus = planted
+    calls = []
+    train_job = K.train_job
+
+    def slow_thread_0(weights, data, config, scratch, a, b, done0, seed):
+        t = scratch.slot // K.CLOCK_STRIDE
+        if t == 0:
+            time.sleep(0.01)
+        calls.append((t, int(a)))
+        return train_job(weights, data, config, scratch, a, b, done0, seed)
+
+    monkeypatch.setattr(K, "train_job", slow_thread_0)
+    model = Word2Vec(vector_size=16, workers=2, batch_words=200, epochs=2, seed=1,
+                     verbose=False)
+    model.build_vocab(corpus)
+    bounds, job_tokens, owners = model._plan(corpus)
+    assert len(owners) == 2 and len(owners[0]) >= 8
+    model.train(corpus)
+    first = {int(bounds[j]) for j in owners[0]}
+    for epoch in (calls[:len(job_tokens)], calls[len(job_tokens):]):
+        assert sorted(a for _, a in epoch) == sorted(int(b) for b in bounds[:-1])
+        taken = [a for t, a in epoch if t == 1 and a in first]
+        assert taken, "thread 1 took none of thread 0's jobs"
+        # from the end of thread 0's share: the jobs it took follow every job thread 0 ran
+        assert min(taken) > max(a for t, a in epoch if t == 0)
+    assert sum(s.words for s in model.history_) == 2 * len(corpus.tokens)
