@@ -12,9 +12,10 @@ defaults follow the word2vec C tool and gensim.
 Training runs in Numba kernels (:mod:`embedlib.w2v_kernels`) over the integer-encoded
 corpus, in ``workers`` threads that share the matrices without locks (Hogwild; Recht et
 al. 2011). Each thread owns a contiguous share of the corpus holding the same number of
-tokens, cut into jobs of about ``batch_words`` tokens; each job gets its own random
-stream, derived from ``seed``, the epoch and the job's index. With ``workers=1`` a seed
-reproduces the vectors bit for bit.
+tokens, cut into jobs of about ``batch_words`` tokens (a thread that finishes its share
+first takes the last jobs of the others'); each job gets its own random stream, derived
+from ``seed``, the epoch and the job's index. With ``workers=1`` a seed reproduces the
+vectors bit for bit.
 """
 
 from __future__ import annotations
