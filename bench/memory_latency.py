@@ -1,7 +1,8 @@
 """The time of one random cache-line load by working-set size: the latency the word2vec kernels
 hide with prefetching (bench/results/cbow_profile.md uses it for its bound).
 
-    python bench/memory_latency.py [--sizes 0.25 1 8 64 512] [--out bench/results/memory_latency.md]
+    python bench/memory_latency.py [--sizes 0.25 1 8 16 64 512]
+                                   [--out bench/results/memory_latency.md]
 
 A chain of dependent loads: an array of int64 holds one random cycle through its cache lines
 (each line's first item is the index of the next line to visit), so every load must wait for

@@ -103,5 +103,6 @@ def test_a_thread_done_with_its_share_takes_jobs_from_the_end_of_the_other(plant
         taken = [a for t, a in epoch if t == 1 and a in first]
         assert taken, "thread 1 took none of thread 0's jobs"
         # from the end of thread 0's share: the jobs it took follow every job thread 0 ran
-        assert min(taken) > max(a for t, a in epoch if t == 0)
+        # there (thread 0 may itself take from thread 1's share if thread 1 is held up)
+        assert min(taken) > max(a for t, a in epoch if t == 0 and a in first)
     assert sum(s.words for s in model.history_) == 2 * len(corpus.tokens)
