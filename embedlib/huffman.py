@@ -98,6 +98,8 @@ def huffman_tree(counts) -> HuffmanTree:
         raise TypeError(f"counts must be integers, got dtype {counts.dtype}")
     if counts.min() < 0:
         raise ValueError(f"counts must be >= 0, got {counts.min()}")
+    if len(counts) == 1:  # one leaf, an empty path (as _build makes it, without loading it)
+        return HuffmanTree(np.zeros(0, np.uint8), np.zeros(0, np.int32), np.zeros(2, np.int64))
     counts = counts.astype(np.int64)
     if np.all(counts[:-1] >= counts[1:]):
         order = np.arange(len(counts), dtype=np.int64)

@@ -2,6 +2,8 @@
 tree, and what a Huffman code must be."""
 
 import heapq
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -121,6 +123,23 @@ def test_small_trees():
     two = huffman_tree([5, 3])         # the rarer word is merged first: code 0
     assert two.code(0).tolist() == [1] and two.code(1).tolist() == [0]
     assert two.point(0).tolist() == two.point(1).tolist() == [0]
+
+
+def test_the_one_leaf_tree_is_the_built_one_without_its_kernel():
+    """Training without hierarchical softmax passes the kernel a one-leaf tree: it must be
+    what _build makes (values, dtypes, layout: the same compiled kernel takes it), and
+    making it must not load _build, a cached kernel a process would load for nothing."""
+    from embedlib.huffman import _build
+    built = _build(np.ones(1, np.int64), np.zeros(1, np.int64))
+    one = huffman_tree(np.ones(1, np.int64))
+    for a, b in zip(one, built):
+        assert a.dtype == b.dtype and a.flags.c_contiguous and a.tolist() == b.tolist()
+    code = ("import numpy as np; from embedlib import Word2Vec, huffman; "
+            "Word2Vec(vector_size=8, min_count=1, epochs=1, verbose=False, workers=1)"
+            ".fit([['a', 'b', 'c', 'a']] * 20); print(len(huffman._build.signatures))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["0"]
 
 
 @pytest.mark.parametrize("counts,error,match", [
