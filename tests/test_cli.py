@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -293,6 +295,44 @@ def test_interrupt_while_writing_leaves_no_partial_file(capsys, corpus, out_dir,
     status, _, err = run(capsys, "train", "sgns", corpus, "-o", out_dir / "v.npz", *FAST)
     assert status == 130 and err.endswith("embedlib: interrupted\n")
     assert list(out_dir.iterdir()) == []
+
+
+class _DropsWhatItRaises:
+    """An object whose finalizer takes a signal: the handler runs inside ``__del__``, and
+    Python drops an exception raised there (as with a Dask future released at the moment
+    Ctrl-C comes)."""
+
+    def __del__(self):
+        signal.raise_signal(signal.SIGINT)
+        sum(range(100))  # the handler runs here, and what it raises goes no further
+
+
+def test_a_stop_raised_in_a_finalizer_is_delivered_again(capsys):
+    with pytest.raises(cli._Stopped) as stopped:
+        with cli._stop_on_signals():
+            _DropsWhatItRaises()   # dropped at once
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:  # the block would run on to its end
+                time.sleep(0.01)
+    assert stopped.value.signum == signal.SIGINT
+    assert time.monotonic() < deadline
+    assert "Exception ignored" not in capsys.readouterr().err   # nothing printed for it
+    # outside the block, the previous handler and hook are back
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert sys.unraisablehook is not None and "stop_on_signals" not in repr(sys.unraisablehook)
+
+
+def test_signals_after_the_first_are_ignored_until_the_block_ends():
+    with pytest.raises(cli._Stopped):
+        with cli._stop_on_signals():
+            try:
+                signal.raise_signal(signal.SIGINT)
+                sum(range(100))
+            finally:  # the clean-up: later signals must not break it off
+                signal.raise_signal(signal.SIGTERM)
+                signal.raise_signal(signal.SIGINT)
+                cleaned = sum(range(100))
+    assert cleaned == 4950
 
 
 def test_usage_errors_exit_with_status_2(capsys, corpus):

@@ -92,23 +92,51 @@ def _stop_on_signals():
     """Within the block, the first SIGINT, SIGTERM or SIGHUP raises :class:`_Stopped`, and
     the ones after it are ignored, so that they cannot break off the clean-up. A signal
     ignored when the command started (``nohup``, a background job) stays ignored. Only the
-    main thread can set handlers; elsewhere the block runs without them."""
+    main thread can set handlers; elsewhere the block runs without them.
+
+    A signal that arrives while the main thread runs a finalizer (a ``__del__``, such as
+    that of a Dask future) raises :class:`_Stopped` inside it, and Python drops what a
+    finalizer raises: the command would go on as if nothing had happened. Such a dropped
+    stop reaches ``sys.unraisablehook``, which has it delivered to the main thread again once
+    the finalizer is over."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = {}
+    state = dict(stopping=False, again=False, active=True)
+    lock = threading.Lock()
+    main_thread = threading.main_thread().ident
 
     def stop(signum, frame):
-        for s in previous:
-            signal.signal(s, signal.SIG_IGN)
+        if state["stopping"] and not state["again"]:
+            return  # a signal after the first: ignored until the clean-up is done
+        state["stopping"], state["again"] = True, False
         raise _Stopped(signum)
+
+    def deliver_again(signum):  # in a timer thread
+        with lock:
+            if state["active"]:
+                state["again"] = True
+                signal.pthread_kill(main_thread, signum)
+
+    hook = sys.unraisablehook
+
+    def unraisable(info):
+        if isinstance(info.exc_value, _Stopped):  # raised in a finalizer, which dropped it
+            threading.Timer(0.01, deliver_again, (info.exc_value.signum,)).start()
+        else:
+            hook(info)
 
     for s in _STOPPED:
         if signal.getsignal(s) is not signal.SIG_IGN:
             previous[s] = signal.signal(s, stop)
+    sys.unraisablehook = unraisable
     try:
         yield
     finally:
+        with lock:
+            state["active"] = False
+        sys.unraisablehook = hook
         for s, handler in previous.items():
             signal.signal(s, handler)
 
