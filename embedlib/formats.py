@@ -49,6 +49,7 @@ Each file read or written is logged at INFO on the ``embedlib.formats`` logger.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gzip
 import logging
@@ -81,6 +82,9 @@ _FORMAT_NAMES = {"text": "word2vec text", "glove": "GloVe text", "binary": "word
 _OTHER_COMPRESSION = (".bz2", ".xz", ".lzma", ".zip", ".zst", ".z", ".7z", ".tgz")
 _BAD_WORD_CHARS = re.compile("[ \t\n\r\v\f\x00]")
 _WRITE_BATCH = 2048  # lines per write() call
+#: Threads that format the lines of a text file (the formatting kernel releases the GIL; the
+#: calling thread writes the batches in order as they are done).
+WRITE_THREADS = min(os.cpu_count() or 1, 4)
 # gzip level of written files: level 1 writes several times faster than the default 9,
 # and float text compresses only a little better at higher levels (bench/vector_files.py).
 GZIP_LEVEL = 1
@@ -327,9 +331,36 @@ def _write_text(embeddings, path, precision: int, fmt: str) -> None:
     with _output(path, embeddings, fmt) as f:
         if fmt == "text":
             f.write(f"{n} {d}\n".encode("ascii"))
-        for start in range(0, n, _WRITE_BATCH):
-            stop = start + _WRITE_BATCH
-            f.write(_text_lines(words[start:stop], vectors[start:stop], precision))
+        for lines in _batches_of_lines(words, vectors, precision):
+            f.write(lines)
+
+
+def _batches_of_lines(words, vectors, precision: int):
+    """The text lines of every ``_WRITE_BATCH`` rows, in order. Up to ``WRITE_THREADS``
+    threads format them, at most two batches a thread ahead of the caller's writing, so
+    that a slow output (gzip) does not pile up formatted text in memory."""
+    def batch(start):
+        stop = start + _WRITE_BATCH
+        return _text_lines(words[start:stop], vectors[start:stop], precision)
+
+    starts = range(0, len(vectors), _WRITE_BATCH)
+    threads = min(WRITE_THREADS, len(starts))
+    if threads <= 1:
+        yield from map(batch, starts)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+    pending = collections.deque()
+    with ThreadPoolExecutor(threads, thread_name_prefix="embedlib-write") as pool:
+        try:
+            for start in starts:
+                pending.append(pool.submit(batch, start))
+                if len(pending) > 2 * threads:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:  # stopped early (an error, Ctrl-C): drop the batches not yet started
+            for future in pending:
+                future.cancel()
 
 
 def _text_lines(words, rows: np.ndarray, precision: int) -> bytes:

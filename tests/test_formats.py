@@ -110,6 +110,96 @@ def test_empty_vocabulary_round_trips(tmp_path):
         assert len(back) == 0 and back.vector_size == 5
 
 
+# ---------------------------------------------------------------------------- threads
+def many_batches(n_batches=9, d=5):
+    """Rows over several write batches, one batch with values only Python formats (the
+    kernel's range stops at 1e9), so that both paths run in threads."""
+    n = n_batches * formats._WRITE_BATCH - 17
+    rng = np.random.default_rng(3)
+    vectors = (rng.standard_normal((n, d)) * 0.3).astype(np.float32)
+    vectors[formats._WRITE_BATCH + 5, 2] = 3e20
+    return Embeddings([f"w{i}é" for i in range(n)], vectors)
+
+
+@pytest.mark.parametrize("name", ["v.txt", "v.glove", "v.txt.gz"])
+def test_threads_write_the_bytes_one_thread_writes(tmp_path, monkeypatch, name):
+    emb = many_batches()
+    fmt = "glove" if name == "v.glove" else None
+    monkeypatch.setattr(formats, "WRITE_THREADS", 1)
+    emb.save(tmp_path / f"one.{name}", format=fmt)
+    monkeypatch.setattr(formats, "WRITE_THREADS", 3)
+    emb.save(tmp_path / f"three.{name}", format=fmt)
+    one, three = (tmp_path / f"one.{name}").read_bytes(), (tmp_path / f"three.{name}").read_bytes()
+    if name.endswith(".gz"):
+        import gzip
+        one, three = gzip.decompress(one), gzip.decompress(three)
+    assert one == three
+    back = Embeddings.load(tmp_path / f"three.{name}", format=fmt)
+    np.testing.assert_array_equal(back.vectors, emb.vectors)
+
+
+def test_formatting_stays_at_most_two_batches_a_thread_ahead_of_the_writing(monkeypatch):
+    """A slow output (gzip, a network disk) must not make the whole file's text pile up in
+    memory: the threads format at most 2 x threads batches beyond the one being written."""
+    import threading
+    import time
+    emb = many_batches(n_batches=12)
+    started = []
+    lock = threading.Lock()
+    text_lines = formats._text_lines
+
+    def counted(words, rows, precision):
+        with lock:
+            started.append(len(words))
+        return text_lines(words, rows, precision)
+
+    monkeypatch.setattr(formats, "_text_lines", counted)
+    monkeypatch.setattr(formats, "WRITE_THREADS", 2)
+    written = 0
+    for lines in formats._batches_of_lines(emb.words, emb.vectors, 9):
+        written += 1
+        time.sleep(0.02)                       # the writer is the slow side
+        with lock:
+            assert len(started) <= written + 2 * 2
+    assert written == len(started) == 12
+
+
+def test_a_failed_write_stops_the_formatting(tmp_path, monkeypatch, leftovers):
+    """When writing fails part way, the batches not started are dropped, the error is the
+    writer's, and no partial file is left."""
+    emb = many_batches(n_batches=12)
+    started = []
+    text_lines = formats._text_lines
+
+    def counted(words, rows, precision):
+        started.append(1)
+        return text_lines(words, rows, precision)
+
+    monkeypatch.setattr(formats, "_text_lines", counted)
+    monkeypatch.setattr(formats, "WRITE_THREADS", 2)
+    real_output = formats._output
+    from contextlib import contextmanager
+
+    @contextmanager
+    def failing_output(*args, **kwargs):
+        with real_output(*args, **kwargs) as f:
+            class Failing:
+                calls = 0
+
+                def write(self, data):
+                    Failing.calls += 1
+                    if Failing.calls == 4:         # the header, then three batches
+                        raise OSError("disk full")
+                    return f.write(data)
+            yield Failing()
+
+    monkeypatch.setattr(formats, "_output", failing_output)
+    with pytest.raises(OSError, match="disk full"):
+        emb.save(tmp_path / "v.txt")
+    assert len(started) < 12
+    assert leftovers(tmp_path) == []
+
+
 word_chars = st.characters(blacklist_categories=("Cs",),
                            blacklist_characters=" \t\n\r\x0b\x0c\x00")
 
