@@ -331,8 +331,10 @@ def _write_text(embeddings, path, precision: int, fmt: str) -> None:
     with _output(path, embeddings, fmt) as f:
         if fmt == "text":
             f.write(f"{n} {d}\n".encode("ascii"))
-        for lines in _batches_of_lines(words, vectors, precision):
-            f.write(lines)
+        # closed at once if a write fails, so that the formatting threads stop with it
+        with contextlib.closing(_batches_of_lines(words, vectors, precision)) as batches:
+            for lines in batches:
+                f.write(lines)
 
 
 def _batches_of_lines(words, vectors, precision: int):

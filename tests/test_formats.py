@@ -194,8 +194,11 @@ def test_a_failed_write_stops_the_formatting(tmp_path, monkeypatch, leftovers):
             yield Failing()
 
     monkeypatch.setattr(formats, "_output", failing_output)
+    import threading
     with pytest.raises(OSError, match="disk full"):
         emb.save(tmp_path / "v.txt")
+    # the threads are done by the time save() raises, and did not format the rest
+    assert not [t for t in threading.enumerate() if t.name.startswith("embedlib-write")]
     assert len(started) < 12
     assert leftovers(tmp_path) == []
 
