@@ -8,7 +8,8 @@ normal float32 (their text compresses a little worse than trained vectors'). Eac
 times every variant once, in a rotating order, so that a change in the machine's load
 falls on all of them; the report gives the median seconds, the file size and the ratio
 to plain text, and the load average before and after. Everything runs in this process
-(the readers' and writers' own time, no start-up), one thread.
+(the readers' and writers' own time, no start-up). The text writers format their lines in
+``formats.WRITE_THREADS`` threads; "text, one thread" is the plain text writer with one.
 """
 
 from __future__ import annotations
@@ -54,6 +55,16 @@ def python_writer(emb, path):
         formats._text_lines = old
 
 
+def one_thread_writer(emb, path):
+    """The text writer formatting in one thread (``formats.WRITE_THREADS = 1``)."""
+    old = formats.WRITE_THREADS
+    formats.WRITE_THREADS = 1
+    try:
+        emb.save(path)
+    finally:
+        formats.WRITE_THREADS = old
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--words", type=int, default=100_000)
@@ -72,6 +83,7 @@ def main() -> None:
     emb.save(text)
     emb.save(binary)
     writes = {"text": lambda: emb.save(text), "binary": lambda: emb.save(binary),
+              "text, one thread": lambda: one_thread_writer(emb, tmp / "v-1t.txt"),
               "text, per value in Python": lambda: python_writer(emb, tmp / "v-py.txt")}
     for level in (1, 3, 6, 9):
         writes[f"text.gz level {level}"] = (
@@ -99,7 +111,8 @@ def main() -> None:
         for k, ts in times.items():
             f = {"text": text, "binary": binary, "text.gz level 1": tmp / "v1.txt.gz",
                  "binary.gz level 1": tmp / "v.bin.gz",
-                 "text, per value in Python": tmp / "v-py.txt"}.get(k.replace("gensim ", ""))
+                 "text, per value in Python": tmp / "v-py.txt",
+                 "text, one thread": tmp / "v-1t.txt"}.get(k.replace("gensim ", ""))
             if k.startswith("text.gz level"):
                 f = tmp / f"v{k.split()[-1]}.txt.gz"
             size = f"{f.stat().st_size / 1e6:7.1f}" if f is not None else ""
@@ -107,6 +120,8 @@ def main() -> None:
                   f"   {size}")
     print(f"\nload average before {load_before}, after {os.getloadavg()}")
     assert (tmp / "v-py.txt").read_bytes() == text.read_bytes()
+    assert (tmp / "v-1t.txt").read_bytes() == text.read_bytes()
+    print(f"text writer threads: {formats.WRITE_THREADS}")
     assert gzip.decompress((tmp / "v1.txt.gz").read_bytes()) == text.read_bytes()
 
 
