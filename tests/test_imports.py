@@ -188,3 +188,34 @@ def test_the_command_starts_without_scipy_linalg_or_sparse(tmp_path):
         "print(status, [m for m in ('scipy.linalg', 'scipy.sparse')"
         " if m in sys.modules])")
     assert out == "0 []"
+
+
+def test_import_embedlib_imports_its_names_at_first_use():
+    """``import embedlib`` is light (no Numba, no training code); each name imports its module
+    at the first access, and the names are the same objects as the modules'."""
+    out = _run_python(
+        "import sys, embedlib\n"
+        "light = not {'numba', 'embedlib.corpus', 'embedlib.word2vec'} & set(sys.modules)\n"
+        "from embedlib.word2vec import Word2Vec\n"
+        "from embedlib.evaluation import evaluate_similarity\n"
+        "same = embedlib.Word2Vec is Word2Vec and embedlib.evaluate_similarity is evaluate_similarity\n"
+        "names = set(embedlib.__all__) <= set(dir(embedlib)) and 'datasets' in dir(embedlib)\n"
+        "ns = {}\n"
+        "exec('from embedlib import *', ns)\n"
+        "star = all(n in ns for n in embedlib.__all__)\n"
+        "try:\n"
+        "    embedlib.no_such_name\n"
+        "    missing = False\n"
+        "except AttributeError as e:\n"
+        "    missing = 'no_such_name' in str(e)\n"
+        "print(light, same, names, star, missing, embedlib.datasets.__name__)")
+    assert out == "True True True True True embedlib.datasets"
+
+
+def test_embedlib_pmi_stays_the_function_when_its_module_is_imported_first():
+    out = _run_python(
+        "import embedlib.pmi\n"           # the submodule first: the package binds it
+        "import embedlib\n"
+        "from embedlib.pmi import pmi\n"
+        "print(embedlib.pmi is pmi)")
+    assert out == "True"

@@ -37,6 +37,7 @@ The commands live in :mod:`embedlib.cli._train` (``train``), :mod:`embedlib.cli.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import signal
 import sys
@@ -47,29 +48,48 @@ from contextlib import contextmanager
 from .. import __version__
 from .._errors import spelling
 from .._lazy import quick_blas_check
-from ._corpus import add_corpus_commands
 from ._common import PROG, CLIError, CommandLineSpelling, Options, error
-from ._continue import add_continue_command
-from ._train import add_train_commands
-from ._vectors import add_vector_commands
 
 __all__ = ["main", "build_parser"]
 
 
-def build_parser() -> argparse.ArgumentParser:
+# each command's module and the function that adds its parsers, in the order of --help
+_COMMANDS = {"train": ("_train", "add_train_commands"),
+             "continue": ("_continue", "add_continue_command"),
+             "encode": ("_corpus", "add_corpus_commands"),
+             "cooccur": ("_corpus", "add_corpus_commands"),
+             "eval": ("_vectors", "add_vector_commands"),
+             "neighbors": ("_vectors", "add_vector_commands")}
+#: The commands that run no Numba kernel (they read vector files): no BLAS check for them.
+_VECTOR_COMMANDS = {"eval", "neighbors"}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser of the ``embedlib`` command; its ``options`` attribute is the table of
-    the Python parameters its arguments set (parameter -> option)."""
+    the Python parameters its arguments set (parameter -> option).
+
+    With ``command`` (one of the commands), only the parsers of its module are built, and
+    only the modules it needs are imported: ``eval`` and ``neighbors`` then import neither
+    Numba nor the training code."""
     parser = argparse.ArgumentParser(
         prog=PROG, description="Train word embeddings, evaluate them and query neighbours.",
         formatter_class=lambda prog: argparse.HelpFormatter(prog, max_help_position=30))
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     parser.options = Options()
-    add_train_commands(sub, parser.options)
-    add_continue_command(sub, parser.options)
-    add_corpus_commands(sub, parser.options)
-    add_vector_commands(sub, parser.options)
+    builders = [_COMMANDS[command]] if command in _COMMANDS else _COMMANDS.values()
+    for module, function in dict.fromkeys(builders):
+        add = getattr(importlib.import_module(f".{module}", __name__), function)
+        add(sub, parser.options)
     return parser
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names (its first word that is not an option), if it is one."""
+    for arg in map(str, argv):
+        if not arg.startswith("-"):
+            return arg if arg in _COMMANDS else None
+    return None
 
 
 # ---------------------------------------------------------------------- signals
@@ -145,8 +165,11 @@ def _stop_on_signals():
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``embedlib`` command with ``argv`` (default ``sys.argv[1:]``); returns the
     exit status."""
-    quick_blas_check()  # 0.1 s less before the first kernel runs (see embedlib._lazy)
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = _command_of(argv)
+    if command not in _VECTOR_COMMANDS:
+        quick_blas_check()  # 0.1 s less before the first kernel runs (see embedlib._lazy)
+    parser = build_parser(command)
     try:
         with _stop_on_signals(), spelling(CommandLineSpelling(parser.options)):
             args = parser.parse_args(argv)
