@@ -36,6 +36,7 @@ The commands live in :mod:`embedlib.cli._train` (``train``), :mod:`embedlib.cli.
 
 from __future__ import annotations
 
+import _thread
 import argparse
 import importlib
 import os
@@ -137,7 +138,10 @@ def _stop_on_signals():
         with lock:
             if state["active"]:
                 state["again"] = True
-                signal.pthread_kill(main_thread, signum)
+                if hasattr(signal, "pthread_kill"):  # also wakes a blocking call
+                    signal.pthread_kill(main_thread, signum)
+                else:                                # Windows
+                    _thread.interrupt_main(signum)
 
     hook = sys.unraisablehook
 
