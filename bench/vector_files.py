@@ -15,12 +15,14 @@ to plain text, and the load average before and after. Everything runs in this pr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
@@ -34,35 +36,15 @@ def timed(f) -> float:
     return time.perf_counter() - t
 
 
-def gzip_writer(emb, path, level):
-    """Write the text format through gzip at ``level`` (the writer's code, another level)."""
-    old = formats.GZIP_LEVEL
-    formats.GZIP_LEVEL = level
-    try:
+def save_with(emb, path, **settings):
+    """``emb.save(path)`` with some of :mod:`embedlib.formats`' settings changed for the call:
+    ``GZIP_LEVEL`` (another gzip level), ``WRITE_THREADS`` (1: one formatting thread) or
+    ``_text_lines`` (``_float_text.text_lines_python``: the values formatted one at a time in
+    Python, the writer before the formatting kernel; the same bytes)."""
+    with contextlib.ExitStack() as stack:
+        for name, value in settings.items():
+            stack.enter_context(mock.patch.object(formats, name, value))
         emb.save(path)
-    finally:
-        formats.GZIP_LEVEL = old
-
-
-def python_writer(emb, path):
-    """The text writer with the values formatted one at a time in Python (the writer before
-    the formatting kernel; the same bytes)."""
-    old = formats._text_lines
-    formats._text_lines = _float_text.text_lines_python
-    try:
-        emb.save(path)
-    finally:
-        formats._text_lines = old
-
-
-def one_thread_writer(emb, path):
-    """The text writer formatting in one thread (``formats.WRITE_THREADS = 1``)."""
-    old = formats.WRITE_THREADS
-    formats.WRITE_THREADS = 1
-    try:
-        emb.save(path)
-    finally:
-        formats.WRITE_THREADS = old
 
 
 def main() -> None:
@@ -83,11 +65,12 @@ def main() -> None:
     emb.save(text)
     emb.save(binary)
     writes = {"text": lambda: emb.save(text), "binary": lambda: emb.save(binary),
-              "text, one thread": lambda: one_thread_writer(emb, tmp / "v-1t.txt"),
-              "text, per value in Python": lambda: python_writer(emb, tmp / "v-py.txt")}
+              "text, one thread": lambda: save_with(emb, tmp / "v-1t.txt", WRITE_THREADS=1),
+              "text, per value in Python": lambda: save_with(
+                  emb, tmp / "v-py.txt", _text_lines=_float_text.text_lines_python)}
     for level in (1, 3, 6, 9):
         writes[f"text.gz level {level}"] = (
-            lambda level=level: gzip_writer(emb, tmp / f"v{level}.txt.gz", level))
+            lambda level=level: save_with(emb, tmp / f"v{level}.txt.gz", GZIP_LEVEL=level))
     writes["binary.gz level 1"] = lambda: emb.save(tmp / "v.bin.gz")
     reads = {"text": lambda: Embeddings.load(text), "binary": lambda: Embeddings.load(binary),
              "text.gz level 1": lambda: Embeddings.load(tmp / "v1.txt.gz"),
