@@ -714,3 +714,46 @@ def test_a_command_builds_its_own_parsers_and_help_lists_them_all(capsys):
     assert status == 0 and all(c in out for c in everything)
     status, _, err = run(capsys, "trian")
     assert status == 2 and "neighbors" in err and "train" in err
+
+
+def test_the_collector_is_paused_for_the_start_up_imports_and_restored_after():
+    import gc
+    for before in (True, False):
+        (gc.enable if before else gc.disable)()
+        try:
+            with cli._collector_paused():
+                assert not gc.isenabled()
+            assert gc.isenabled() is before
+            with pytest.raises(RuntimeError), cli._collector_paused():
+                raise RuntimeError
+            assert gc.isenabled() is before
+        finally:
+            gc.enable()
+
+
+def test_main_freezes_nothing_and_the_program_freezes_its_objects_before_it_exits(tmp_path,
+                                                                                  capsys):
+    """``main`` returns to a caller that goes on, so it leaves the collector as it was; the
+    program (``entry``) freezes its objects out of the final collection, and still runs its
+    exit handlers, flushes its output and exits with the command's status."""
+    import gc
+    frozen = gc.get_freeze_count()
+    status, out, _ = run(capsys, "--version")
+    assert status == 0 and out.strip() and gc.get_freeze_count() == frozen and gc.isenabled()
+    vectors = tmp_path / "v.txt"
+    Embeddings(WORDS, VECTORS).save(vectors)
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0, flush=True))\n"
+            "sys.argv = ['embedlib'] + sys.argv[1:]\n"
+            "from embedlib.cli import entry\n"
+            "entry()\n")
+    done = subprocess.run([sys.executable, "-c", code, "neighbors", str(vectors), "king",
+                           "--topn", "1"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "frozen True" and any("queen" in line or "man" in line
+                                               for line in lines[:-1])
+    failed = subprocess.run([sys.executable, "-c", code, "neighbors", str(tmp_path / "no.txt"),
+                             "king"], capture_output=True, text=True)
+    assert failed.returncode == 1 and failed.stdout.splitlines() == ["frozen True"]
+    assert "no.txt" in failed.stderr and "Traceback" not in failed.stderr
