@@ -341,7 +341,10 @@ def test_usage_errors_exit_with_status_2(capsys, corpus):
     assert run(capsys, "train", "fasttext", corpus, "-o", "x.txt")[0] == 2  # no such model
     status, _, err = run(capsys, "train", "sgns", corpus, "-o", "x.txt", "--vector-size", "x")
     assert status == 2 and "--vector-size" in err
-    assert run(capsys, "--version")[0] == 0
+    status, out, _ = run(capsys, "--version")   # printed without building the parsers
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["--version"])
+    assert status == 0 and out == capsys.readouterr().out and "embedlib" in out
 
 
 # ---------------------------------------------------------------------------- eval
@@ -685,7 +688,8 @@ def test_vectors_are_checked_before_they_replace_the_output(capsys, corpus, out_
 
 def test_the_vector_commands_import_neither_numba_nor_the_training_code(tmp_path):
     """``embedlib eval`` and ``embedlib neighbors`` read vector files only: their process
-    builds only their own parsers and imports no kernel (start-up 0.3-0.4 s, not 0.8 s)."""
+    builds only their own parsers and imports no kernel (start-up 0.3-0.4 s, not 0.8 s);
+    nor does ``embedlib --version``."""
     vectors = tmp_path / "v.txt"
     Embeddings(WORDS, VECTORS).save(vectors)
     pairs = tmp_path / "pairs.txt"
@@ -694,6 +698,7 @@ def test_the_vector_commands_import_neither_numba_nor_the_training_code(tmp_path
             "from embedlib.cli import main\n"
             f"assert main(['neighbors', {str(vectors)!r}, 'king', '--topn', '2']) == 0\n"
             f"assert main(['eval', {str(vectors)!r}, '--pairs', {str(pairs)!r}]) == 0\n"
+            "assert main(['--version']) == 0\n"
             "heavy = {'numba', 'embedlib.corpus', 'embedlib.word2vec', 'embedlib.cli._train'}\n"
             "print(sorted(heavy & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -207,6 +207,9 @@ def entry() -> None:
 
 
 def _main(argv: list[str], started=None) -> int:
+    if argv == ["--version"]:  # as the parser would print it, without building the parsers
+        print(f"{PROG} {__version__}")
+        return 0
     command = _command_of(argv)
     with _collector_paused():
         if command not in _VECTOR_COMMANDS:
