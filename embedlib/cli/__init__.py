@@ -201,7 +201,6 @@ def entry() -> None:
     a process that calls it, such as a test, goes on afterwards.
     """
     status = _main(sys.argv[1:], started=gc.freeze)
-    sys.stdout.flush()
     gc.freeze()
     sys.exit(status)
 
