@@ -307,7 +307,19 @@ class _DropsWhatItRaises:
         sum(range(100))  # the handler runs here, and what it raises goes no further
 
 
-def test_a_stop_raised_in_a_finalizer_is_delivered_again(capsys):
+@pytest.fixture
+def signals_handled():
+    """SIGINT and SIGTERM as Python handles them by default for the test, whatever the test
+    run inherited: a run started in the background of a shell inherits an ignored SIGINT,
+    which the command keeps ignoring, as it should."""
+    previous = {s: signal.signal(s, h) for s, h in ((signal.SIGINT, signal.default_int_handler),
+                                                    (signal.SIGTERM, signal.SIG_DFL))}
+    yield
+    for s, h in previous.items():
+        signal.signal(s, h)
+
+
+def test_a_stop_raised_in_a_finalizer_is_delivered_again(capsys, signals_handled):
     with pytest.raises(cli._Stopped) as stopped:
         with cli._stop_on_signals():
             _DropsWhatItRaises()   # dropped at once
@@ -322,7 +334,7 @@ def test_a_stop_raised_in_a_finalizer_is_delivered_again(capsys):
     assert sys.unraisablehook is not None and "stop_on_signals" not in repr(sys.unraisablehook)
 
 
-def test_signals_after_the_first_are_ignored_until_the_block_ends():
+def test_signals_after_the_first_are_ignored_until_the_block_ends(signals_handled):
     with pytest.raises(cli._Stopped):
         with cli._stop_on_signals():
             try:
