@@ -195,7 +195,7 @@ def entry() -> None:
     Being a process of its own, it frees the collector from the objects of its start-up:
     once the command's modules are imported they are frozen (``gc.freeze``), so that later
     collections do not walk them again, and so is everything at the exit, whose final
-    collection would otherwise walk all of Numba's objects (0.2-0.3 s) to find what the
+    collection would otherwise walk all of Numba's objects (0.15-0.3 s) to find what the
     process is about to drop anyway. Exit handlers still run (``atexit``), and the
     command has closed its files before it returns. :func:`main` freezes nothing, because
     a process that calls it, such as a test, goes on afterwards.
