@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import json
 import signal
 import subprocess
@@ -734,7 +735,6 @@ def test_a_command_builds_its_own_parsers_and_help_lists_them_all(capsys):
 
 
 def test_the_collector_is_paused_for_the_start_up_imports_and_restored_after():
-    import gc
     for before in (True, False):
         (gc.enable if before else gc.disable)()
         try:
@@ -753,12 +753,11 @@ def test_main_freezes_nothing_and_the_program_freezes_its_objects_before_it_exit
     """``main`` returns to a caller that goes on, so it leaves the collector as it was; the
     program (``entry``) freezes its objects out of the final collection, and still runs its
     exit handlers, flushes its output and exits with the command's status."""
-    import gc
-    frozen = gc.get_freeze_count()
-    status, out, _ = run(capsys, "--version")
-    assert status == 0 and out.strip() and gc.get_freeze_count() == frozen and gc.isenabled()
     vectors = tmp_path / "v.txt"
     Embeddings(WORDS, VECTORS).save(vectors)
+    frozen = gc.get_freeze_count()
+    status, out, _ = run(capsys, "neighbors", vectors, "king", "--topn", "1")  # parsers built
+    assert status == 0 and out.strip() and gc.get_freeze_count() == frozen and gc.isenabled()
     code = ("import atexit, gc, sys\n"
             "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0, flush=True))\n"
             "sys.argv = ['embedlib'] + sys.argv[1:]\n"
