@@ -118,3 +118,16 @@ def test_committed_results_were_made_by_todays_configuration():
         assert path.name == X.result_name(corpus, model)
         assert recorded == X.part(X.config(smoke=recorded["smoke"]), corpus, model), path.name
         assert not recorded["smoke"], f"{path.name} is a smoke run"
+
+
+def test_every_committed_curve_stopped_before_the_end_of_its_grid():
+    """A curve still improving at the grid's last epoch count would score its variant below
+    what it reaches: its seeds would be trained for a budget, not to convergence."""
+    files = sorted(X.RESULTS.glob("*.json"))
+    if not files:
+        pytest.skip("no result files are committed under book/experiments/results yet")
+    for path in files:
+        result = json.loads(path.read_text())
+        for name, curve in result["curves"].items():     # the file's keys are sorted as text
+            curve = {e: curve[e] for e in sorted(curve, key=int)}
+            assert X.stopped(curve, result["config"]["tolerance"]), (path.name, name, curve)

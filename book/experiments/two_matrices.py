@@ -18,7 +18,9 @@ GloVe always has its biases, so for GloVe ``untied_bias`` is ``untied`` and ``ti
 seed for the epoch counts of a doubling grid (the *curve*) until doubling the epochs no longer
 improves the score by more than ``tolerance``; the epoch count used for the five seeds is the
 smallest on the curve whose score is within ``tolerance`` of the best one, so that each model is
-trained until its scores stop improving, not for a time budget. Every untied model is scored
+trained until its scores stop improving, not for a time budget (a curve that reaches the
+grid's end still improving is logged, and ``tests/test_experiments.py`` checks that no
+committed curve did). Every untied model is scored
 with W, C, W + C and [W, C]; the scores: the final training loss, WordSim353 and SimLex-999
 (Spearman), analogy accuracy with its coverage (questions-words.txt for the NLTK mix, the
 planted analogies for the planted corpus) and the *noise-pair score*, the mean score of a pair
@@ -76,7 +78,7 @@ CONFIG = {
         "tied_bias": {"tied": True, "bias": True},
         "untied_half": {"half": True},
     },
-    "grids": {"word2vec": [1, 2, 4, 8, 16, 32], "glove": [5, 10, 20, 40, 80, 160]},
+    "grids": {"word2vec": [1, 2, 4, 8, 16, 32, 64, 128], "glove": [5, 10, 20, 40, 80, 160]},
     "tolerance": 0.005,
     "seeds": [1, 2, 3, 4, 5],
     "noise_exponent": 0.75,
@@ -231,6 +233,9 @@ def run_one(data: Data, c: dict, model_name: str, log) -> dict:
             log(f"{data.name} {model_name} {vname} epochs {epochs}: {curve[str(epochs)]:.4f}")
             if stopped(curve, c["tolerance"]):
                 break
+        else:
+            log(f"{data.name} {model_name} {vname}: still improving at the grid's end, "
+                f"{epochs} epochs")
         out["curves"][vname] = curve
         epochs = out["epochs"][vname] = choose_epochs(curve, c["tolerance"])
         for seed in c["seeds"]:
