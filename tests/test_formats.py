@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import struct
+import time
 
 import numpy as np
 import pytest
@@ -497,6 +498,59 @@ def test_atomic_write_failure_leaves_nothing(tmp_path, exc, leftovers):
             raise exc()
     assert path.read_bytes() == b"old"
     assert leftovers(tmp_path) == ["f.bin"]
+
+
+def _sync_threads():
+    import threading
+    return [t for t in threading.enumerate() if t.name == "embedlib-sync"]
+
+
+def test_atomic_write_syncs_what_was_written_while_the_block_runs(tmp_path, monkeypatch):
+    from embedlib import _atomic
+    synced = []                     # (fd, bytes of the file at that moment)
+    monkeypatch.setattr(_atomic, "SYNC_INTERVAL", 0.005)
+    monkeypatch.setattr(_atomic, "_datasync",
+                        lambda fd: synced.append((fd, os.fstat(fd).st_size)))
+    path = tmp_path / "f.bin"
+    with atomic_write(path) as f:
+        f.write(b"x" * 1000)
+        f.flush()
+        deadline = time.monotonic() + 10
+        while not synced and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert synced and synced[-1] == (f.fileno(), 1000)
+        assert len(_sync_threads()) == 1
+    assert _sync_threads() == []    # stopped and joined before the file was closed
+    assert path.read_bytes() == b"x" * 1000
+
+
+@pytest.mark.parametrize("exc", [RuntimeError, KeyboardInterrupt])
+def test_atomic_write_stops_its_sync_thread_when_the_block_fails(tmp_path, exc, leftovers):
+    with pytest.raises(exc):
+        with atomic_write(tmp_path / "f.bin") as f:
+            f.write(b"half")
+            raise exc()
+    assert _sync_threads() == []
+    assert leftovers(tmp_path) == []
+
+
+def test_atomic_write_raises_an_error_of_the_background_sync(tmp_path, monkeypatch, leftovers):
+    """The final fsync would not report an error the background one took: it is raised."""
+    from embedlib import _atomic
+    monkeypatch.setattr(_atomic, "SYNC_INTERVAL", 0.001)
+
+    def failing(fd):
+        raise OSError(5, "Input/output error")
+    monkeypatch.setattr(_atomic, "_datasync", failing)
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"old")
+    with pytest.raises(OSError, match="Input/output error"):
+        with atomic_write(path) as f:
+            f.write(b"new")
+            time.sleep(0.05)
+    assert path.read_bytes() == b"old"
+    assert leftovers(tmp_path) == ["f.bin"]
+    assert _sync_threads() == []
 
 
 def test_atomic_write_permissions(tmp_path):
