@@ -58,3 +58,40 @@ def test_random_bit_patterns():
     for i in range(0, len(rows), 1):
         block = rows[i:i + 1]
         assert ft.text_lines(["w"], block, 9) == python_lines(["w"], block, 9)
+
+
+@pytest.mark.parametrize("p", [6, 9])
+def test_values_near_a_tie(p):
+    """Values whose scaled product ``x · 10^s`` lies within 2^-12 of a half, where the kernel
+    leaves the rounded product for the exact two-sum, and on both sides of that limit."""
+    rng = np.random.default_rng(11 + p)
+    x = (10.0 ** rng.uniform(-14, 9, 2_000_000)).astype(np.float32)
+    x = x[(x >= 1e-14) & (x < 1e9)]
+    k = np.floor(np.log10(x.astype(np.float64)))
+    q = x.astype(np.float64) * 10.0 ** (p - 1 - k)
+    frac = np.abs(q - np.floor(q) - 0.5)
+    near = x[frac < 2.0 ** -12]
+    assert len(near) > 200
+    rows = np.concatenate([near, -near]).reshape(-1, 1)
+    for i in range(0, len(rows), 50):
+        block = rows[i:i + 50]
+        assert ft.text_lines(["w"] * len(block), block, p) == python_lines(["w"] * len(block), block, p)
+
+
+#: float32 values whose exact product ``x · 10^s`` (9 digits) is not a half, but rounds in
+#: float64 to one, found by a search over every float32 in [1e-14, 1e-5): only the two-sum's
+#: error tells which way they round.
+NEAR_TIES = [0x298bbed6, 0x29d3d951, 0x2a0bbed6, 0x2ad19e41, 0x2cd3032b, 0x2d0dd635, 0x2d8dd635,
+             0x2e9d634e, 0x2fccfac3, 0x307c1a23, 0x335bb491, 0x3480428a, 0x354063cf, 0x36448c6f,
+             0x37014cb2]
+
+
+def test_values_whose_rounded_product_is_a_half():
+    from fractions import Fraction
+    x = np.array(NEAR_TIES, dtype=np.uint32).view(np.float32)
+    for v in x:
+        exact = Fraction(float(v)) * Fraction(10) ** (8 - int(np.floor(np.log10(float(v)))))
+        rounded = float(v) * 10.0 ** (8 - int(np.floor(np.log10(float(v)))))
+        assert exact.denominator != 2 and rounded % 1 == 0.5  # what makes them hard
+    rows = np.concatenate([x, -x]).reshape(-1, 1)
+    assert ft.text_lines(["w"] * len(rows), rows, 9) == python_lines(["w"] * len(rows), rows, 9)
