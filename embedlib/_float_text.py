@@ -152,9 +152,9 @@ def _write_value(out, pos, x, p):
     else:                                      # "0.000ddd"
         out[pos] = 48
         out[pos + 1] = 46
-        out[pos + 2] = 48                      # up to three zeros, the digits overwrite the rest
+        out[pos + 2] = 48                      # up to three zeros: the digits, or what follows
         out[pos + 3] = 48
-        out[pos + 4] = 48
+        out[pos + 4] = 48                      # the value, overwrite the ones not needed
         start = pos + 1 - k
     if p == 9:
         nd = _write_nine(out, start, n)
