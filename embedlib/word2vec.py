@@ -35,9 +35,30 @@ from .sampling import SUBSAMPLE_FORMULAS
 
 __all__ = ["Word2Vec", "EpochStats"]
 
-#: With several threads, each works on private copies of the rows of this many most frequent
-#: words and merges them into the shared rows after every job (see w2v_kernels.train_job).
-HOT_ROWS = 256
+#: With several threads, each works on private copies of the rows of up to this many most
+#: frequent words (all of a smaller vocabulary) and merges them into the shared rows after
+#: every job (see w2v_kernels.train_job). bench/results/hot_rows.md measured the choice.
+HOT_ROWS = 2048
+#: The private rows of all threads together: with many threads each gets fewer (never fewer
+#: than 256), so that the copies do not grow with the number of threads.
+HOT_ROWS_TOTAL = 8192
+#: A job's updates of its private rows reach the other threads when the job ends. With
+#: fewer jobs than this per thread in an epoch, a job is a large part of the training and
+#: only a sixteenth of the vocabulary (at most 256 words) is private.
+HOT_MIN_JOBS = 100
+
+
+def hot_rows(n_threads: int, n_words: int, n_jobs: int, softmax: bool = False) -> int:
+    """The private hot rows of each thread, for ``n_jobs`` jobs an epoch: 0 with one thread,
+    and for the full softmax, which writes every row of C at every step.
+
+    At most ``n_words - 1``: hierarchical softmax makes the same number of its inner nodes
+    private, and a tree has ``n_words - 1``."""
+    if n_threads == 1 or softmax:
+        return 0
+    if n_jobs < HOT_MIN_JOBS * n_threads:
+        return min(256, n_words // 16)
+    return min(HOT_ROWS, max(n_words - 1, 0), max(256, HOT_ROWS_TOTAL // n_threads))
 
 
 @dataclass(frozen=True)
@@ -123,9 +144,12 @@ class Word2Vec(Model):
         Final learning rate.
     workers : int or None
         Training threads (None: all cores). They share W and C without locks; with more
-        than one, each thread trains private copies of the rows of the ``HOT_ROWS`` most
-        frequent words and merges them after every job of ``batch_words`` tokens, so that
-        the rows every thread writes all the time do not bounce between cores.
+        than one, each thread trains private copies of the rows of the most frequent words
+        and merges them after every job of ``batch_words`` tokens, so that the rows every
+        thread writes all the time do not bounce between cores: ``HOT_ROWS`` (2,048) words,
+        or the whole vocabulary if it is smaller, fewer per thread beyond 4 threads, and at
+        most 256 (a sixteenth of the vocabulary) when an epoch has fewer than
+        ``HOT_MIN_JOBS`` (100) jobs per thread.
     seed : int
         Seed of the initialization and of every random draw.
     tied : bool
@@ -330,9 +354,7 @@ class Word2Vec(Model):
         """The jobs of ``corpus`` dealt to the workers, and the number of hot rows."""
         plan = self._plan(corpus)
         n_threads = len(plan[2])
-        # a small share of a small vocabulary, so that most updates still meet at once
-        hot = 0 if (n_threads == 1 or self.softmax) else min(HOT_ROWS, len(corpus.vocab) // 16)
-        return plan, hot
+        return plan, hot_rows(n_threads, len(corpus.vocab), len(plan[1]), self.softmax)
 
     def _start(self, vocab, extra_rows=0):
         """The state before the first epoch: vocabulary, tree, initial weights."""

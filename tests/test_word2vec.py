@@ -155,16 +155,19 @@ def test_divergence_is_reported():
                  epochs=3, workers=1, verbose=False).fit(sents)
 
 
+@pytest.mark.parametrize("every", [False, True])
 @pytest.mark.parametrize("sg,tied,hs", [(1, False, 0), (0, False, 0), (1, True, 0),
                                         (1, False, 1), (0, False, 1)])
-def test_private_hot_rows_merge_back_exactly(planted, sg, tied, hs):
+def test_private_hot_rows_merge_back_exactly(planted, sg, tied, hs, every):
     """A thread that trains private copies of the hot rows (and hot inner nodes) and adds
     their change back at the end of each job computes what it would have computed on the
     shared rows (with one thread nothing else writes them): the same vectors up to
-    rounding."""
+    rounding. ``every``: as many hot rows as ``hot_rows`` allows, V - 1 (every inner node
+    of the tree)."""
     from embedlib.huffman import huffman_tree
 
     _, corpus = planted
+    n_hot = len(corpus.vocab) - 1 if every else 10
 
     def train(hot):
         m = Word2Vec(sg=sg, tied=tied, hs=hs, negative=0 if hs else 5, vector_size=12,
@@ -176,7 +179,7 @@ def test_private_hot_rows_merge_back_exactly(planted, sg, tied, hs):
         m._train(corpus, plan, hot)
         return m
 
-    shared, private = train(0), train(10)
+    shared, private = train(0), train(n_hot)
     assert private.wv.vectors.shape == shared.wv.vectors.shape
     np.testing.assert_allclose(private.wv.vectors, shared.wv.vectors, rtol=1e-4, atol=1e-5)
     if not (tied or hs):
@@ -185,6 +188,40 @@ def test_private_hot_rows_merge_back_exactly(planted, sg, tied, hs):
     if hs:
         np.testing.assert_allclose(private.syn1_, shared.syn1_, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(private.loss_history_, shared.loss_history_, rtol=1e-5)
+
+
+def test_how_many_rows_are_private():
+    """Up to HOT_ROWS words (all but one of a small vocabulary) when an epoch has many jobs;
+    a sixteenth of the vocabulary when it has few; none with one thread or the full
+    softmax; fewer per thread with many threads."""
+    from embedlib.word2vec import HOT_MIN_JOBS, HOT_ROWS, hot_rows
+
+    many = 2 * HOT_MIN_JOBS
+    assert hot_rows(2, 28191, many) == HOT_ROWS
+    assert hot_rows(2, 1035, many) == 1034
+    assert hot_rows(2, 1035, many - 1) == 1035 // 16
+    assert hot_rows(2, 28191, many - 1) == 256
+    assert hot_rows(1, 28191, many) == hot_rows(2, 28191, many, softmax=True) == 0
+    assert hot_rows(16, 28191, 16 * HOT_MIN_JOBS) == 512
+    assert hot_rows(64, 28191, 64 * HOT_MIN_JOBS) == 256
+    assert hot_rows(2, 1, many) == 0
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+def test_two_workers_with_every_row_private(planted, sg):
+    """Jobs of 50 tokens give 300 an epoch, enough for every row but one to be private to
+    each thread (merged after every job): the run learns the topics and ends at the loss
+    of one worker."""
+    topics, corpus = planted
+    kw = dict(sg=sg, vector_size=20, window=4, sample=0, epochs=5, seed=3, verbose=False,
+              batch_words=50)
+    two = Word2Vec(workers=2, **kw)
+    plan, hot = two._schedule(corpus)
+    assert hot == len(corpus.vocab) - 1
+    two.fit(corpus)
+    one = Word2Vec(workers=1, **kw).fit(corpus)
+    assert topic_precision(two.wv, topics) > 0.95
+    np.testing.assert_allclose(two.loss_history_, one.loss_history_, rtol=0.03)
 
 
 # ---------------------------------------------------------------- hierarchical softmax
