@@ -147,8 +147,8 @@ class Word2Vec(Model):
         than one, each thread trains private copies of the rows of the most frequent words
         and merges them after every job of ``batch_words`` tokens, so that the rows every
         thread writes all the time do not bounce between cores: ``HOT_ROWS`` (2,048) words,
-        or the whole vocabulary if it is smaller, fewer per thread beyond 4 threads, and at
-        most 256 (a sixteenth of the vocabulary) when an epoch has fewer than
+        or all but one word of a smaller vocabulary, fewer per thread beyond 4 threads;
+        a sixteenth of the vocabulary, at most 256 words, when an epoch has fewer than
         ``HOT_MIN_JOBS`` (100) jobs per thread.
     seed : int
         Seed of the initialization and of every random draw.
